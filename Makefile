@@ -1,0 +1,29 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Both set up the environment first when it is missing (Linux, Python 3.10+).
+VENV ?= .venv
+CORES ?= all
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint dry-run clean-results
+
+$(STAMP): envs/requirements.txt envs/requirements.lock pyproject.toml scripts/setup_env.sh
+	bash scripts/setup_env.sh $(VENV)
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/snakemake --cores $(CORES)
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -v
+
+lint: $(STAMP)
+	$(VENV)/bin/snakemake --lint
+
+dry-run: $(STAMP)
+	$(VENV)/bin/snakemake -n
+
+clean-results:
+	rm -rf results logs resources/demo .snakemake

@@ -1,0 +1,28 @@
+# InvNeRF-Seg: segmented, counted 3D point clouds of fruits and pods from a plant video.
+# The stages live in rules/*.smk; their logic in scripts/ and the invnerf_seg package.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "schemas/config.schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/demo.smk"
+include: "rules/frames.smk"
+include: "rules/poses.smk"
+include: "rules/masks.smk"
+include: "rules/nerf.smk"
+include: "rules/pointcloud.smk"
+include: "rules/evaluate.smk"
+
+
+rule all:
+    input:
+        "results/summary.csv",
+        expand("results/{scene}/invnerf/clusters.png", scene=SCENES),
+    default_target: True

@@ -1,0 +1,64 @@
+"""Point clouds on disk (PLY, via open3d) and as pictures (matplotlib, headless)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+import open3d as o3d  # noqa: E402
+
+# Distinct colours for clusters (tab20), noise in grey.
+PALETTE = plt.get_cmap("tab20")(np.arange(20))[:, :3]
+NOISE_GREY = np.array([0.6, 0.6, 0.6])
+
+
+def write_ply(path: Path, points: np.ndarray, colours: np.ndarray | None = None) -> None:
+    """Write points (N x 3) with optional colours in [0, 1] as a binary PLY."""
+    cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(points, dtype=np.float64).reshape(-1, 3)))
+    if colours is not None and len(colours):
+        cloud.colors = o3d.utility.Vector3dVector(np.clip(np.asarray(colours, dtype=np.float64), 0, 1))
+    if not o3d.io.write_point_cloud(str(path), cloud):
+        raise OSError(f"could not write point cloud {path}")
+
+
+def read_ply(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Points and colours (zeros when the file has none) of a PLY file."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"point cloud not found: {path}")
+    cloud = o3d.io.read_point_cloud(str(path))
+    points = np.asarray(cloud.points)
+    colours = np.asarray(cloud.colors) if cloud.has_colors() else np.zeros_like(points)
+    return points, colours
+
+
+def label_colours(labels: np.ndarray) -> np.ndarray:
+    """One palette colour per cluster label, grey for noise (-1)."""
+    colours = PALETTE[np.mod(labels, len(PALETTE))]
+    colours[labels < 0] = NOISE_GREY
+    return colours
+
+
+def cloud_picture(path: Path, points: np.ndarray, colours: np.ndarray, title: str, extra: np.ndarray | None = None) -> None:
+    """The cloud seen from the side and from above; `extra` points (e.g. centres) drawn as crosses."""
+    figure = plt.figure(figsize=(10, 5))
+    for index, (elevation, azimuth, name) in enumerate([(20, -60, "side"), (89, -90, "top")]):
+        axes = figure.add_subplot(1, 2, index + 1, projection="3d")
+        if len(points):
+            step = max(1, len(points) // 30000)
+            axes.scatter(*points[::step].T, c=colours[::step], s=1.5, depthshade=False)
+        if extra is not None and len(extra):
+            axes.scatter(*np.asarray(extra).T, c="black", marker="x", s=40)
+        axes.view_init(elev=elevation, azim=azimuth)
+        axes.set_title(f"{title} ({name})")
+        if len(points):
+            centre, half = points.mean(axis=0), max(np.ptp(points, axis=0).max() / 2, 1e-6)
+            axes.set_xlim(centre[0] - half, centre[0] + half)
+            axes.set_ylim(centre[1] - half, centre[1] + half)
+            axes.set_zlim(centre[2] - half, centre[2] + half)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,81 @@
+"""The two nerfstudio datasets of InvNeRF-Seg: RGB frames, and masks given as RGB images.
+
+Both get a byte-identical transforms.json: nerfstudio normalises poses over
+the whole frame list, so the fine-tuned model only loads the RGB checkpoint
+when both stages see the same frames in the same order (STACK.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from invnerf_seg.masks import read_mask
+
+
+class DatasetError(ValueError):
+    """Frames, masks and poses do not fit together."""
+
+
+def scaled_intrinsics(transforms: dict, factor: float) -> dict:
+    """Intrinsics for images resized by `factor` (distortion is scale-free)."""
+    scaled = dict(transforms)
+    for key in ("fl_x", "fl_y", "cx", "cy"):
+        scaled[key] = transforms[key] * factor
+    scaled["w"] = int(round(transforms["w"] * factor))
+    scaled["h"] = int(round(transforms["h"] * factor))
+    return scaled
+
+
+def resize_factor(width: int, max_width: int | None) -> float:
+    """How much to shrink images so that they are at most `max_width` wide."""
+    return 1.0 if not max_width or width <= max_width else max_width / width
+
+
+def frame_stems(transforms: dict) -> list[str]:
+    """The frame stems a transforms.json lists, in its order."""
+    if not transforms.get("frames"):
+        raise DatasetError("transforms.json lists no frames")
+    return [Path(frame["file_path"]).stem for frame in transforms["frames"]]
+
+
+def mask_as_rgb(mask: np.ndarray) -> np.ndarray:
+    """A boolean mask as the white-on-black RGB image the fine-tuning learns from."""
+    grey = np.where(mask, 255, 0).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
+def build_datasets(transforms: dict, frames_dir: Path, masks_dir: Path, rgb_dir: Path, mask_dir: Path, max_width: int | None) -> dict:
+    """Write the RGB and the mask dataset folders; return their shared transforms.
+
+    Every frame that has a pose must have a frame image and a mask of the same
+    size; anything else stops here, naming the file, before hours of training.
+    """
+    stems = frame_stems(transforms)
+    factor = resize_factor(int(transforms["w"]), max_width)
+    shared = scaled_intrinsics(transforms, factor)
+    shared["frames"] = []
+    size = (shared["w"], shared["h"])
+    for directory in (rgb_dir, mask_dir):
+        (directory / "images").mkdir(parents=True, exist_ok=True)
+    for stem, frame in zip(stems, transforms["frames"]):
+        frame_path = frames_dir / f"{stem}.png"
+        mask_path = masks_dir / f"{stem}.png"
+        if not frame_path.is_file():
+            raise DatasetError(f"frame {frame_path} listed in transforms.json is missing")
+        if not mask_path.is_file():
+            raise DatasetError(f"mask {mask_path} is missing for frame {stem}")
+        image = Image.open(frame_path).convert("RGB")
+        if image.size != (transforms["w"], transforms["h"]):
+            raise DatasetError(f"frame {frame_path} is {image.size[0]}x{image.size[1]}, transforms.json says {transforms['w']}x{transforms['h']}")
+        mask = read_mask(mask_path, expected_size=image.size)
+        image.resize(size, Image.BOX).save(rgb_dir / "images" / f"{stem}.png")
+        Image.fromarray(mask_as_rgb(mask)).resize(size, Image.BOX).save(mask_dir / "images" / f"{stem}.png")
+        shared["frames"].append({"file_path": f"images/{stem}.png", "transform_matrix": frame["transform_matrix"]})
+    text = json.dumps(shared, indent=2)
+    for directory in (rgb_dir, mask_dir):
+        (directory / "transforms.json").write_text(text)
+    return shared

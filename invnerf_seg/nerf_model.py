@@ -1,0 +1,54 @@
+"""Loading a trained run for inference: the pipeline, its cameras and its frame of reference.
+
+Scripts that call this must sit behind `if __name__ == "__main__":`: nerfstudio
+may start data workers with "spawn", which re-imports the calling script.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from nerfstudio.cameras.cameras import Cameras
+from nerfstudio.pipelines.base_pipeline import Pipeline
+
+
+@dataclass
+class LoadedRun:
+    """A trained pipeline with what is needed to go back to the input's world frame."""
+
+    pipeline: Pipeline
+    step: int
+    train_cameras: Cameras
+    eval_cameras: Cameras
+    eval_image_paths: list[Path]
+    dataparser_transform: np.ndarray
+    dataparser_scale: float
+
+
+def load_run(config_path: Path) -> LoadedRun:
+    """Load `config.yml` of a finished run onto the available device.
+
+    The checkpoint is our own file; it holds numpy scalars that torch >= 2.6
+    only unpickles with weights-only loading turned off.
+    """
+    os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
+    from nerfstudio.utils.eval_utils import eval_setup
+
+    if not config_path.is_file():
+        raise FileNotFoundError(f"no trained model at {config_path}")
+    config, pipeline, _, step = eval_setup(config_path, test_mode="inference")
+    dataparser = config.pipeline.datamanager.dataparser.setup()
+    train = dataparser.get_dataparser_outputs(split="train")
+    evaluation = dataparser.get_dataparser_outputs(split="val")
+    return LoadedRun(
+        pipeline=pipeline,
+        step=int(step),
+        train_cameras=train.cameras.to(pipeline.device),
+        eval_cameras=evaluation.cameras.to(pipeline.device),
+        eval_image_paths=[Path(p) for p in evaluation.image_filenames],
+        dataparser_transform=train.dataparser_transform.cpu().numpy(),
+        dataparser_scale=float(train.dataparser_scale),
+    )

@@ -1,0 +1,20 @@
+rule demo_scene:
+    """Render the procedural demo plant: orbit video, fruit masks of the frames to be extracted, truth."""
+    output:
+        video="resources/demo/video.mp4",
+        masks=directory("resources/demo/masks"),
+        truth="resources/demo/truth.json",
+        preview="resources/demo/preview.png",
+    params:
+        scene=config.get("demo", {}),
+        extract_fps=config["frames"]["fps"],
+    log:
+        "logs/demo_scene.log",
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        ENV
+    script:
+        "../scripts/demo_scene.py"

@@ -1,0 +1,42 @@
+rule evaluate:
+    """PSNR of the RGB model and IoU of the fine-tuned masks on held-out views; count against truth."""
+    input:
+        unpack(truth_files),
+        rgb_run="results/{scene}/nerf/rgb",
+        seg_run="results/{scene}/nerf/seg",
+        counts="results/{scene}/invnerf/count.json",
+        transforms="results/{scene}/poses/transforms.json",
+    output:
+        metrics="results/{scene}/eval/metrics.json",
+        views="results/{scene}/eval/views.csv",
+        picture="results/{scene}/eval/masks.png",
+    log:
+        "logs/{scene}/evaluate.log",
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
+    conda:
+        ENV
+    script:
+        "../scripts/evaluate.py"
+
+
+rule summary:
+    """One table of every scene's metrics and counts."""
+    input:
+        metrics=expand("results/{scene}/eval/metrics.json", scene=SCENES),
+    output:
+        csv="results/summary.csv",
+        json="results/summary.json",
+    log:
+        "logs/summary.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        ENV
+    script:
+        "../scripts/summarize.py"

@@ -1,0 +1,71 @@
+rule nerf_data:
+    """The RGB and the mask dataset of a scene, resized for training, with one shared transforms.json."""
+    input:
+        transforms="results/{scene}/poses/transforms.json",
+        frames="results/{scene}/frames",
+        masks="results/{scene}/masks",
+    output:
+        rgb=directory("results/{scene}/nerf/data_rgb"),
+        mask=directory("results/{scene}/nerf/data_mask"),
+    params:
+        image_width=lambda wildcards: preset(wildcards)["image_width"],
+    log:
+        "logs/{scene}/nerf_data.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    conda:
+        ENV
+    script:
+        "../scripts/build_nerf_data.py"
+
+
+rule nerf_rgb:
+    """Train nerfacto on the RGB frames (GPU when present)."""
+    input:
+        dataset="results/{scene}/nerf/data_rgb",
+    output:
+        run=directory("results/{scene}/nerf/rgb"),
+    params:
+        preset=preset,
+        iterations=lambda wildcards: preset(wildcards)["rgb_iterations"],
+        learning_rate=lambda wildcards: preset(wildcards)["rgb_lr"],
+        eval_interval=config["nerf"]["eval_interval"],
+    log:
+        "logs/{scene}/nerf_rgb.log",
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=240,
+    conda:
+        ENV
+    script:
+        "../scripts/train_nerf.py"
+
+
+rule nerf_finetune:
+    """InvNeRF-Seg: the same nerfacto, loaded from the RGB run, trained on the masks as images."""
+    input:
+        dataset="results/{scene}/nerf/data_mask",
+        rgb_dataset="results/{scene}/nerf/data_rgb",
+        rgb_run="results/{scene}/nerf/rgb",
+    output:
+        run=directory("results/{scene}/nerf/seg"),
+    params:
+        preset=preset,
+        iterations=lambda wildcards: preset(wildcards)["finetune_iterations"],
+        learning_rate=lambda wildcards: preset(wildcards)["finetune_lr"],
+        eval_interval=config["nerf"]["eval_interval"],
+    log:
+        "logs/{scene}/nerf_finetune.log",
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=120,
+    conda:
+        ENV
+    script:
+        "../scripts/train_nerf.py"

@@ -1,0 +1,42 @@
+rule export_cloud:
+    """Sample the fine-tuned field: dense, white, visible samples form the segmented cloud."""
+    input:
+        run="results/{scene}/nerf/seg",
+    output:
+        cloud="results/{scene}/invnerf/cloud.ply",
+        picture="results/{scene}/invnerf/cloud.png",
+    params:
+        export=config["export"],
+    log:
+        "logs/{scene}/export_cloud.log",
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
+    conda:
+        ENV
+    script:
+        "../scripts/export_cloud.py"
+
+
+rule count:
+    """Cluster the cloud into objects (outliers, voxels, DBSCAN, merge, split) and count them."""
+    input:
+        cloud="results/{scene}/invnerf/cloud.ply",
+    output:
+        counts="results/{scene}/invnerf/count.json",
+        clusters="results/{scene}/invnerf/clusters.ply",
+        picture="results/{scene}/invnerf/clusters.png",
+    params:
+        settings=config["count"],
+    log:
+        "logs/{scene}/count.log",
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        ENV
+    script:
+        "../scripts/count_objects.py"

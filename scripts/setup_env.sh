@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up the workflow's Python environment from the package registries (PyPI, Debian).
+# Usage: bash scripts/setup_env.sh [VENV_DIR]
+set -euo pipefail
+venv=${1:-.venv}
+cd "$(dirname "$0")/.."
+
+# open3d's wheel links against libusb, which bare Debian/Ubuntu images lack.
+if ! ldconfig -p 2>/dev/null | grep -q libusb-1.0.so.0; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing libusb-1.0-0 (needed by open3d)"
+        apt-get update -qq && apt-get install -y -qq libusb-1.0-0 >/dev/null
+    else
+        echo "open3d needs libusb-1.0: install it (e.g. 'sudo apt-get install libusb-1.0-0') and rerun" >&2
+        exit 1
+    fi
+fi
+
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --upgrade pip
+# The lock file pins every package (resolved from envs/requirements.txt), so installs are repeatable and quick.
+"$venv/bin/pip" install --quiet -r envs/requirements.lock
+"$venv/bin/pip" install --quiet --no-deps -e .
+"$venv/bin/python" -c "import nerfstudio, pycolmap, open3d, torchvision, mobile_sam; print('environment ready:', '$venv')"

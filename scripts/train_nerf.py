@@ -1,0 +1,36 @@
+"""Snakemake step: train nerfacto on RGB frames, or fine-tune it on masks (InvNeRF-Seg).
+
+With an `rgb_run` input this is the fine-tuning stage: the same model and
+preset, loaded from the RGB checkpoint, trained on the mask dataset.
+"""
+
+from pathlib import Path
+
+from invnerf_seg.nerf_train import checkpoint_dir, device_type, run_training, same_frames_and_cameras, train_command, write_finetune_start
+from invnerf_seg.step import fail, start_step
+
+
+def main(snakemake) -> None:
+    stage = "nerf_finetune" if "rgb_run" in snakemake.input.keys() else "nerf_rgb"
+    logger = start_step(snakemake.log[0], stage)
+    scene = snakemake.wildcards.scene
+    load_dir = None
+    if stage == "nerf_finetune":
+        try:
+            same_frames_and_cameras(Path(snakemake.input.rgb_dataset) / "transforms.json", Path(snakemake.input.dataset) / "transforms.json")
+        except ValueError as error:
+            fail(logger, error)
+        load_dir = write_finetune_start(checkpoint_dir(Path(snakemake.input.rgb_run), scene), Path(snakemake.output.run) / "start")
+    params = snakemake.params
+    command = train_command(
+        Path(snakemake.input.dataset), Path(snakemake.output.run), scene, params.iterations,
+        params.preset, params.learning_rate, params.eval_interval, load_dir,
+    )
+    logger.info("%s: %d iterations on %s (%s), log: %s", stage, params.iterations, device_type(), snakemake.input.dataset, snakemake.log[0])
+    run_training(command, Path(snakemake.log[0]), snakemake.threads, report=logger.info)
+    checkpoint_dir(Path(snakemake.output.run), scene)
+    logger.info("%s finished", stage)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (Snakemake injects `snakemake`)

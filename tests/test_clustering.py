@@ -1,0 +1,103 @@
+"""Clustering and counting on synthetic blobs whose count is known."""
+
+import numpy as np
+import pytest
+
+from invnerf_seg.clustering import (
+    NOISE,
+    CountParams,
+    count_objects,
+    describe_objects,
+    diameter,
+    estimate_object_diameter,
+    merge_small_clusters,
+    split_large_clusters,
+)
+
+
+def sphere_surface(centre, radius, n, rng):
+    directions = rng.normal(size=(n, 3))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    return np.asarray(centre) + radius * directions
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def separate_fruits(rng, n_fruits=6, radius=0.05):
+    centres = [(0.3 * i, 0.1 * (i % 2), 0.0) for i in range(n_fruits)]
+    return np.concatenate([sphere_surface(c, radius, 800, rng) for c in centres]), np.array(centres)
+
+
+def test_separate_fruits_are_counted_with_the_given_size(rng):
+    points, centres = separate_fruits(rng)
+    sampled, labels, decisions = count_objects(points, CountParams(object_diameter=0.1))
+    objects = describe_objects(sampled, labels)
+    assert len(objects) == 6
+    found = np.array(sorted(o["centre"] for o in objects))
+    assert np.allclose(found, centres, atol=0.01)
+    assert not decisions["estimated"]
+
+
+def test_size_is_estimated_when_not_given(rng):
+    points, _ = separate_fruits(rng)
+    assert estimate_object_diameter(points) == pytest.approx(0.1, rel=0.15)
+    _, labels, decisions = count_objects(points, CountParams(object_diameter=None))
+    assert decisions["estimated"] and labels.max() + 1 == 6
+
+
+def test_counting_is_scale_free(rng):
+    points, _ = separate_fruits(rng)
+    _, labels, _ = count_objects(points * 37.0, CountParams(object_diameter=None))
+    assert labels.max() + 1 == 6
+
+
+def test_small_fragment_is_merged_into_its_neighbour(rng):
+    points = np.concatenate([sphere_surface((0, 0, 0), 0.05, 500, rng), sphere_surface((1, 0, 0), 0.05, 500, rng), sphere_surface((0.07, 0, 0), 0.005, 30, rng)])
+    labels = np.array([0] * 500 + [1] * 500 + [2] * 30)
+    merged = merge_small_clusters(points, labels, min_points=150, max_distance=0.05)
+    assert set(np.unique(merged)) == {0, 1}
+    assert (merged[-30:] == 0).all()
+
+
+def test_isolated_small_cluster_is_dropped(rng):
+    points = np.concatenate([sphere_surface((0, 0, 0), 0.05, 500, rng), sphere_surface((5, 0, 0), 0.005, 20, rng)])
+    labels = np.array([0] * 500 + [1] * 20)
+    merged = merge_small_clusters(points, labels, min_points=150, max_distance=0.05)
+    assert (merged[-20:] == NOISE).all()
+
+
+@pytest.mark.parametrize("touching", [2, 3])
+def test_touching_fruits_are_split(rng, touching):
+    blob = np.concatenate([sphere_surface((0.1 * i, 0, 0), 0.05, 600, rng) for i in range(touching)])
+    single = sphere_surface((2, 0, 0), 0.05, 600, rng)
+    points = np.concatenate([blob, single])
+    labels = np.array([0] * len(blob) + [1] * len(single))
+    split = split_large_clusters(points, labels, typical_points=600, typical_diameter=0.1, ratio=1.6, max_split=4)
+    assert len(np.unique(split[: len(blob)])) == touching
+    assert len(np.unique(split[len(blob):])) == 1
+
+
+def test_dense_single_fruit_is_not_split(rng):
+    """Many points alone do not make two fruits: the cluster must also be too wide."""
+    points = sphere_surface((0, 0, 0), 0.05, 3000, rng)
+    split = split_large_clusters(points, np.zeros(3000, dtype=int), typical_points=600, typical_diameter=0.1, ratio=1.6, max_split=4)
+    assert len(np.unique(split)) == 1
+
+
+def test_touching_pairs_end_to_end(rng):
+    pairs = [sphere_surface((x, 0, 0), 0.05, 700, rng) for x in (0.0, 0.095)]
+    others = [sphere_surface((0.5 * (i + 1), 0.3, 0), 0.05, 700, rng) for i in range(4)]
+    _, labels, _ = count_objects(np.concatenate(pairs + others), CountParams(object_diameter=0.1))
+    assert labels.max() + 1 == 6
+
+
+def test_diameter_of_a_sphere_surface(rng):
+    assert diameter(sphere_surface((0, 0, 0), 0.5, 5000, rng)) == pytest.approx(1.0, rel=0.02)
+
+
+def test_empty_cloud_counts_zero():
+    sampled, labels, _ = count_objects(np.zeros((0, 3)), CountParams(object_diameter=0.1))
+    assert len(sampled) == 0 and describe_objects(sampled, labels) == []

@@ -1,0 +1,50 @@
+"""Count against truth: COLMAP's world is aligned to the truth's through the camera centres."""
+
+import numpy as np
+import pytest
+
+from invnerf_seg.evaluation import count_report, mask_scores
+
+
+def rotation_z(angle):
+    return np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]])
+
+
+def test_detections_are_matched_in_the_truth_frame():
+    rng = np.random.default_rng(0)
+    true_cameras = rng.normal(size=(6, 3)) * 2
+    true_centres = np.array([[0.0, 0, 0.3], [0.3, 0.1, 0.5], [-0.2, 0.2, 0.4]])
+    # The reconstruction's world: scaled by 1/3, rotated and shifted.
+    rotation, scale, shift = rotation_z(1.1), 1 / 3, np.array([5.0, -1.0, 2.0])
+
+    def to_colmap(points):
+        return scale * points @ rotation.T + shift
+
+    frames = []
+    truth_cameras = {}
+    for i, centre in enumerate(true_cameras):
+        name = f"frame_{i + 1:05d}.png"
+        c2w, true_c2w = np.eye(4), np.eye(4)
+        c2w[:3, 3], true_c2w[:3, 3] = to_colmap(centre[None])[0], centre
+        frames.append({"file_path": f"images/{name}", "transform_matrix": c2w.tolist()})
+        truth_cameras[name] = true_c2w.tolist()
+    detections = to_colmap(true_centres[:2] + 0.01)  # two of three fruits found, 1.7 cm off
+    count = {"count": 2, "objects": [{"centre": c.tolist()} for c in detections]}
+    truth = {"count": 3, "centres": true_centres.tolist(), "cameras": truth_cameras, "object_diameter": 0.1}
+    report = count_report(count, truth, {"frames": frames})
+    assert report["count_error"] == -1
+    assert report["camera_alignment_rmse"] == pytest.approx(0.0, abs=1e-9)
+    assert report["matching"]["true_positives"] == 2 and report["matching"]["false_negatives"] == 1
+    assert report["matching"]["mean_centre_error"] == pytest.approx(np.sqrt(3) * 0.01)
+
+
+def test_without_truth_only_the_prediction_is_reported():
+    assert count_report({"count": 4, "objects": []}, None, {"frames": []}) == {"count_predicted": 4}
+
+
+def test_rendered_masks_are_thresholded_at_half():
+    target = np.zeros((4, 4, 3))
+    target[:2] = 1.0
+    rendered = np.full((4, 4, 3), 0.4)
+    rendered[:2] = 0.6
+    assert mask_scores([("frame_00001", rendered, target)]) == {"frame_00001": 1.0}

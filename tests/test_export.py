@@ -1,0 +1,32 @@
+"""Export: frame conversions and the sample selection on a toy ray."""
+
+import numpy as np
+import torch
+
+from invnerf_seg.export import ExportParams, inside_camera_ball, select_samples, to_nerfstudio, to_world
+
+
+def test_world_and_nerfstudio_frames_are_inverse():
+    rng = np.random.default_rng(0)
+    angle = 0.4
+    transform = np.zeros((3, 4))
+    transform[:3, :3] = [[np.cos(angle), 0, np.sin(angle)], [0, 1, 0], [-np.sin(angle), 0, np.cos(angle)]]
+    transform[:, 3] = [0.3, -1.0, 2.0]
+    points = rng.normal(size=(50, 3))
+    assert np.allclose(to_world(to_nerfstudio(points, transform, 0.37), transform, 0.37), points)
+    assert np.allclose(to_nerfstudio(points, transform, 0.37), 0.37 * (points @ transform[:3, :3].T + transform[:, 3]))
+
+
+def test_only_dense_white_visible_samples_are_kept():
+    # One ray, five samples: empty, white surface, white behind it, dense black, thin white.
+    density = torch.tensor([[0.0, 50.0, 50.0, 50.0, 1.0]]).unsqueeze(-1)
+    rgb = torch.tensor([[[1, 1, 1], [0.9, 0.95, 0.9], [1, 1, 1], [0, 0, 0], [1, 1, 1]]], dtype=torch.float32)
+    deltas = torch.full((1, 5, 1), 0.1)
+    keep = select_samples(density, rgb, deltas, ExportParams(min_density=5.0, min_whiteness=0.6, min_transmittance=0.1))
+    # sample 2 sits behind sample 1 (transmittance exp(-5) < 0.1); sample 4 is not dense.
+    assert keep.tolist() == [[False, True, False, False, False]]
+
+
+def test_scene_ball_is_bounded_by_the_cameras():
+    cameras = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0]])
+    assert inside_camera_ball(np.array([[0.5, 0, 0], [0, 0, 0.99], [2.0, 0, 0]]), cameras).tolist() == [True, True, False]
