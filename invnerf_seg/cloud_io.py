@@ -16,17 +16,35 @@ PALETTE = plt.get_cmap("tab20")(np.arange(20))[:, :3]
 NOISE_GREY = np.array([0.6, 0.6, 0.6])
 
 
+PLY_VERTEX = np.dtype([("x", "<f8"), ("y", "<f8"), ("z", "<f8"), ("red", "u1"), ("green", "u1"), ("blue", "u1")])
+
+
 def write_ply(path: Path, points: np.ndarray, colours: np.ndarray | None = None) -> None:
-    """Write points (N x 3) with optional colours in [0, 1] as a binary PLY."""
-    cloud = o3d.geometry.PointCloud(o3d.utility.Vector3dVector(np.asarray(points, dtype=np.float64).reshape(-1, 3)))
-    if colours is not None and len(colours):
-        cloud.colors = o3d.utility.Vector3dVector(np.clip(np.asarray(colours, dtype=np.float64), 0, 1))
-    if not o3d.io.write_point_cloud(str(path), cloud):
-        raise OSError(f"could not write point cloud {path}")
+    """Write points (N x 3) and colours in [0, 1] as a binary PLY; an empty cloud is a valid file.
+
+    (open3d refuses to write a cloud with no points, yet "no object found" is
+    a result a later stage must be able to read.)
+    """
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    colours = np.zeros_like(points) if colours is None or len(colours) == 0 else np.asarray(colours, dtype=np.float64)
+    vertices = np.empty(len(points), dtype=PLY_VERTEX)
+    for axis, name in enumerate("xyz"):
+        vertices[name] = points[:, axis]
+    for channel, name in enumerate(("red", "green", "blue")):
+        vertices[name] = np.clip(np.round(colours[:, channel] * 255), 0, 255).astype(np.uint8)
+    header = (
+        "ply\nformat binary_little_endian 1.0\n"
+        f"element vertex {len(points)}\n"
+        "property double x\nproperty double y\nproperty double z\n"
+        "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n"
+    )
+    with Path(path).open("wb") as handle:
+        handle.write(header.encode("ascii"))
+        handle.write(vertices.tobytes())
 
 
 def read_ply(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Points and colours (zeros when the file has none) of a PLY file."""
+    """Points and colours in [0, 1] (zeros when the file has none) of a PLY file."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"point cloud not found: {path}")
     cloud = o3d.io.read_point_cloud(str(path))

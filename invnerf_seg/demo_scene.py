@@ -77,15 +77,26 @@ def _value_noise(rng: np.random.Generator, shape: tuple[int, int], octaves: list
     return total / max(total.max(), 1e-9)
 
 
+def _not_fruit_coloured(colours: np.ndarray) -> np.ndarray:
+    """Clamp red to at most green: the surroundings of a plant in a growth chamber are not fruit-red.
+
+    A demo littered with fruit-red distractors would test something else than
+    the method: the paper's scenes have red fruit among green, brown and grey.
+    """
+    colours = colours.copy()
+    colours[..., 0] = np.minimum(colours[..., 0], colours[..., 1])
+    return colours
+
+
 def _ground_texture(rng: np.random.Generator, size: int = 1024) -> np.ndarray:
     """Soil with pebbles: strong, non-repeating contrast for feature matching."""
     noise = _value_noise(rng, (size, size), [8, 32, 128, 512])
-    soil_dark = np.array([0.22, 0.15, 0.09])
-    soil_light = np.array([0.62, 0.50, 0.36])
+    soil_dark = np.array([0.20, 0.17, 0.12])
+    soil_light = np.array([0.52, 0.47, 0.38])
     texture = soil_dark + noise[..., None] * (soil_light - soil_dark)
     n_pebbles = size * size // 300
     ys, xs = rng.integers(0, size, n_pebbles), rng.integers(0, size, n_pebbles)
-    colours = rng.uniform(0.05, 0.95, (n_pebbles, 3))
+    colours = _not_fruit_coloured(rng.uniform(0.05, 0.95, (n_pebbles, 3)))
     radii = rng.integers(1, 5, n_pebbles)
     for y, x, r, c in zip(ys, xs, radii, colours):
         texture[max(y - r, 0) : y + r, max(x - r, 0) : x + r] = c
@@ -100,7 +111,7 @@ def _backdrop_texture(rng: np.random.Generator, height: int = 512, width: int = 
     for _ in range(900):
         h, w = rng.integers(6, 48, 2)
         y, x = rng.integers(0, height - h), rng.integers(0, width - w)
-        texture[y : y + h, x : x + w] = rng.uniform(0.0, 1.0, 3)
+        texture[y : y + h, x : x + w] = _not_fruit_coloured(rng.uniform(0.0, 1.0, 3))
     return texture
 
 

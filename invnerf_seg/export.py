@@ -26,7 +26,7 @@ class ExportParams:
     """Thresholds of the export; densities are in nerfstudio's normalised units."""
 
     min_density: float = 5.0
-    min_whiteness: float = 0.6
+    min_whiteness: float = 0.5
     min_transmittance: float = 0.1
     pixel_stride: int = 2
     rays_per_chunk: int = 4096

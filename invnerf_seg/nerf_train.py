@@ -112,22 +112,29 @@ def training_environment(threads: int) -> dict[str, str]:
 STEP_LINE = re.compile(r"^\s*(\d+) \(\s*[\d.]+%\)\s+(.*?)\s*$")
 
 
-def run_training(command: list[str], log_path: Path, threads: int, report: Callable[[str], None], report_every_s: float = 30.0) -> None:
-    """Run ns-train, its output into the rule's log, its latest step line to `report` now and then."""
+def run_training(command: list[str], log_path: Path, threads: int, iterations: int, report: Callable[[str], None], report_every_s: float = 30.0) -> None:
+    """Run ns-train, its output into the rule's log, its progress to `report` now and then.
+
+    Progress counts this stage's own steps: a fine-tuning continues the RGB
+    run's step counter, so nerfstudio's percentage and ETA mean nothing there.
+    """
     last_report = time.monotonic()
-    latest_step, latest_text = -1, ""
+    first_step, latest_step, latest_text = None, -1, ""
     with Path(log_path).open("a") as log:
         log.write("$ " + " ".join(command) + "\n")
         log.flush()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=training_environment(threads), text=True, errors="replace")
         for line in process.stdout:
             log.write(line)
+            log.flush()
             # nerfstudio redraws its whole progress table: keep the row of the newest step.
             match = STEP_LINE.match(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line))
             if match and int(match.group(1)) > latest_step:
-                latest_step, latest_text = int(match.group(1)), " ".join(match.group(2).split())
-            if latest_step >= 0 and time.monotonic() - last_report >= report_every_s:
-                report(f"step {latest_step}: {latest_text}")
+                latest_step, latest_text = int(match.group(1)), match.group(2).split("  ")[0].strip()
+                first_step = latest_step if first_step is None else first_step
+            if first_step is not None and time.monotonic() - last_report >= report_every_s:
+                done = latest_step - first_step
+                report(f"step {done}/{iterations} ({100 * done // max(iterations, 1)}%), {latest_text} per step")
                 last_report = time.monotonic()
         returncode = process.wait()
     if returncode != 0:
@@ -152,18 +159,39 @@ def checkpoint_dir(output_dir: Path, experiment: str) -> Path:
     return models
 
 
-def write_finetune_start(rgb_models: Path, start_dir: Path) -> Path:
-    """A checkpoint holding the RGB model's weights and step, and no optimizer or scheduler state.
+COLOUR_OUTPUT_PREFIX = "_model.field.mlp_head.layers."
 
-    nerfstudio restores whatever optimizer state a checkpoint carries. Adam's
-    moments from the RGB stage describe RGB gradients, not mask gradients:
-    restored, they let the colour collapse to black and stay there. Starting
-    the fine-tuning's optimizer afresh, at its own lower learning rate, lets
-    the same model learn the masks.
+
+def reset_colour_output(pipeline_state: dict) -> dict:
+    """Zero the last layer of nerfacto's colour head in a pipeline state dict.
+
+    Red fruits leave the RGB model's green and blue outputs deep in the
+    sigmoid's flat tail (about 2e-5 on the fruit). There the gradient towards
+    white is about twenty times weaker than the background's pull towards
+    black, and the masks come out red-only, never white. With this one layer
+    at zero, every channel starts at 0.5 and learns the same mask. The
+    density field, the hash grid and the rest of the colour head are kept.
+    """
+    layers = sorted({int(key[len(COLOUR_OUTPUT_PREFIX):].split(".")[0]) for key in pipeline_state if key.startswith(COLOUR_OUTPUT_PREFIX)})
+    if not layers:
+        raise ValueError("no colour head (field.mlp_head) in the checkpoint: train with --pipeline.model.implementation torch")
+    state = dict(pipeline_state)
+    for name in ("weight", "bias"):
+        key = f"{COLOUR_OUTPUT_PREFIX}{layers[-1]}.{name}"
+        state[key] = torch.zeros_like(state[key])
+    return state
+
+
+def write_finetune_start(rgb_models: Path, start_dir: Path) -> Path:
+    """The checkpoint the fine-tuning starts from: the RGB model, a fresh optimizer, a reset colour output.
+
+    nerfstudio restores whatever optimizer state a checkpoint carries; Adam's
+    moments from the RGB stage describe RGB gradients, not mask gradients,
+    so none are kept and the fine-tuning runs at its own learning rate.
     """
     latest = max(rgb_models.glob("step-*.ckpt"))
     state = torch.load(latest, map_location="cpu", weights_only=False)
     start_dir.mkdir(parents=True, exist_ok=True)
-    torch.save({"step": state["step"], "pipeline": state["pipeline"], "optimizers": {}, "scalers": state["scalers"]}, start_dir / latest.name)
+    start = {"step": state["step"], "pipeline": reset_colour_output(state["pipeline"]), "optimizers": {}, "scalers": state["scalers"]}
+    torch.save(start, start_dir / latest.name)
     return start_dir
-

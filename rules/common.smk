@@ -4,6 +4,8 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 SCENES = list(config["scenes"])
+# Per-scene stages, in DAG order, whose Snakemake benchmarks make results/timings.csv.
+SCENE_STAGES = ["frames", "poses", "masks", "nerf_data", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"]
 ENV = "../envs/invnerf.yaml"
 
 

@@ -10,6 +10,8 @@ rule demo_scene:
         extract_fps=config["frames"]["fps"],
     log:
         "logs/demo_scene.log",
+    benchmark:
+        "benchmarks/demo_scene.tsv",
     threads: 4
     resources:
         mem_mb=4000,

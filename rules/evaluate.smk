@@ -12,6 +12,8 @@ rule evaluate:
         picture="results/{scene}/eval/masks.png",
     log:
         "logs/{scene}/evaluate.log",
+    benchmark:
+        "benchmarks/{scene}/evaluate.tsv",
     threads: 8
     resources:
         gpu=1,
@@ -24,14 +26,18 @@ rule evaluate:
 
 
 rule summary:
-    """One table of every scene's metrics and counts."""
+    """One table of every scene's metrics and counts, and one of every stage's time and peak memory."""
     input:
         metrics=expand("results/{scene}/eval/metrics.json", scene=SCENES),
+        benchmarks=expand("benchmarks/{scene}/{stage}.tsv", scene=SCENES, stage=SCENE_STAGES),
     output:
         csv="results/summary.csv",
         json="results/summary.json",
+        timings="results/timings.csv",
     log:
         "logs/summary.log",
+    benchmark:
+        "benchmarks/summary.tsv",
     threads: 1
     resources:
         mem_mb=500,

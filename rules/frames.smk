@@ -10,6 +10,8 @@ rule frames:
         min_frames=config["frames"]["min_frames"],
     log:
         "logs/{scene}/frames.log",
+    benchmark:
+        "benchmarks/{scene}/frames.tsv",
     threads: 1
     resources:
         mem_mb=1000,

@@ -10,6 +10,8 @@ rule masks:
         masks=lambda wildcards: scene_config(wildcards)["masks"],
     log:
         "logs/{scene}/masks.log",
+    benchmark:
+        "benchmarks/{scene}/masks.tsv",
     threads: 1
     resources:
         mem_mb=4000,

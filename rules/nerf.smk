@@ -11,6 +11,8 @@ rule nerf_data:
         image_width=lambda wildcards: preset(wildcards)["image_width"],
     log:
         "logs/{scene}/nerf_data.log",
+    benchmark:
+        "benchmarks/{scene}/nerf_data.tsv",
     threads: 1
     resources:
         mem_mb=2000,
@@ -28,12 +30,15 @@ rule nerf_rgb:
     output:
         run=directory("results/{scene}/nerf/rgb"),
     params:
-        preset=preset,
+        model=lambda wildcards: preset(wildcards)["model"],
+        rays_per_batch=lambda wildcards: preset(wildcards)["rays_per_batch"],
         iterations=lambda wildcards: preset(wildcards)["rgb_iterations"],
         learning_rate=lambda wildcards: preset(wildcards)["rgb_lr"],
         eval_interval=config["nerf"]["eval_interval"],
     log:
         "logs/{scene}/nerf_rgb.log",
+    benchmark:
+        "benchmarks/{scene}/nerf_rgb.tsv",
     threads: 8
     resources:
         gpu=1,
@@ -54,12 +59,15 @@ rule nerf_finetune:
     output:
         run=directory("results/{scene}/nerf/seg"),
     params:
-        preset=preset,
+        model=lambda wildcards: preset(wildcards)["model"],
+        rays_per_batch=lambda wildcards: preset(wildcards)["rays_per_batch"],
         iterations=lambda wildcards: preset(wildcards)["finetune_iterations"],
         learning_rate=lambda wildcards: preset(wildcards)["finetune_lr"],
         eval_interval=config["nerf"]["eval_interval"],
     log:
         "logs/{scene}/nerf_finetune.log",
+    benchmark:
+        "benchmarks/{scene}/nerf_finetune.tsv",
     threads: 8
     resources:
         gpu=1,

@@ -9,6 +9,8 @@ rule export_cloud:
         export=config["export"],
     log:
         "logs/{scene}/export_cloud.log",
+    benchmark:
+        "benchmarks/{scene}/export_cloud.tsv",
     threads: 8
     resources:
         gpu=1,
@@ -32,6 +34,8 @@ rule count:
         settings=config["count"],
     log:
         "logs/{scene}/count.log",
+    benchmark:
+        "benchmarks/{scene}/count.tsv",
     threads: 2
     resources:
         mem_mb=4000,

@@ -13,6 +13,8 @@ rule poses:
         min_registered_fraction=config["poses"]["min_registered_fraction"],
     log:
         "logs/{scene}/poses.log",
+    benchmark:
+        "benchmarks/{scene}/poses.tsv",
     threads: 4
     resources:
         mem_mb=4000,

@@ -1,31 +1,23 @@
-"""Snakemake step: one table of every scene's metrics (CSV for spreadsheets, JSON for scripts)."""
+"""Snakemake step: one table of every scene's metrics, and one of every stage's time and memory."""
 
-import csv
 import json
 from pathlib import Path
 
 from invnerf_seg.step import start_step
-
-COLUMNS = ["scene", "method", "count_predicted", "count_true", "count_error", "f1", "iou_mean", "psnr_mean", "held_out_views"]
-
-
-def summary_row(metrics: dict) -> dict:
-    """The summary columns of one scene's metrics (blank where unknown)."""
-    row = {column: metrics.get(column, "") for column in COLUMNS}
-    row["f1"] = metrics.get("matching", {}).get("f1", "")
-    return row
+from invnerf_seg.summary import SUMMARY_COLUMNS, TIMING_COLUMNS, summary_row, timing_row, write_csv
 
 
 def main(snakemake) -> None:
     logger = start_step(snakemake.log[0], "summary")
     rows = [summary_row(json.loads(Path(path).read_text())) for path in snakemake.input.metrics]
-    with open(snakemake.output.csv, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(Path(snakemake.output.csv), SUMMARY_COLUMNS, rows)
     Path(snakemake.output.json).write_text(json.dumps(rows, indent=2))
+    timings = [timing_row(Path(path)) for path in snakemake.input.benchmarks]
+    write_csv(Path(snakemake.output.timings), TIMING_COLUMNS, timings)
     for row in rows:
         logger.info("%s: %s / %s objects, IoU %.3f, PSNR %.2f dB", row["scene"], row["count_predicted"], row["count_true"] or "?", row["iou_mean"], row["psnr_mean"])
+        stages = [timing for timing in timings if timing["scene"] == row["scene"]]
+        logger.info("%s: %s; total %.0f s", row["scene"], ", ".join(f"{t['stage']} {t['seconds']:.0f} s" for t in stages), sum(t["seconds"] for t in stages))
 
 
 if __name__ == "__main__":

@@ -24,10 +24,10 @@ def main(snakemake) -> None:
     params = snakemake.params
     command = train_command(
         Path(snakemake.input.dataset), Path(snakemake.output.run), scene, params.iterations,
-        params.preset, params.learning_rate, params.eval_interval, load_dir,
+        {"model": params.model, "rays_per_batch": params.rays_per_batch}, params.learning_rate, params.eval_interval, load_dir,
     )
     logger.info("%s: %d iterations on %s (%s), log: %s", stage, params.iterations, device_type(), snakemake.input.dataset, snakemake.log[0])
-    run_training(command, Path(snakemake.log[0]), snakemake.threads, report=logger.info)
+    run_training(command, Path(snakemake.log[0]), snakemake.threads, params.iterations, report=logger.info)
     checkpoint_dir(Path(snakemake.output.run), scene)
     logger.info("%s finished", stage)
 

@@ -40,3 +40,39 @@ def test_progress_rows_are_recognised():
     match = STEP_LINE.match("1200 (40.00%)       478.911 ms           2 m, 56 s     2.30 K   ")
     assert match and match.group(1) == "1200"
     assert STEP_LINE.match("Step (% Done)       Train Iter (time)") is None
+
+
+def test_only_the_colour_output_layer_is_reset():
+    import torch
+
+    from invnerf_seg.nerf_train import reset_colour_output
+
+    state = {
+        "_model.field.mlp_head.layers.0.weight": torch.ones(4, 3),
+        "_model.field.mlp_head.layers.1.weight": torch.ones(3, 4),
+        "_model.field.mlp_head.layers.1.bias": torch.ones(3),
+        "_model.field.mlp_base.layers.0.weight": torch.ones(2, 2),
+    }
+    reset = reset_colour_output(state)
+    assert reset["_model.field.mlp_head.layers.1.weight"].abs().sum() == 0
+    assert reset["_model.field.mlp_head.layers.1.bias"].abs().sum() == 0
+    assert reset["_model.field.mlp_head.layers.0.weight"].sum() == 12
+    assert reset["_model.field.mlp_base.layers.0.weight"].sum() == 4
+    assert state["_model.field.mlp_head.layers.1.bias"].sum() == 3, "the loaded state is not modified in place"
+    with pytest.raises(ValueError, match="no colour head"):
+        reset_colour_output({"_model.field.mlp_base.params": torch.ones(3)})
+
+
+def test_finetune_start_keeps_weights_and_step_but_no_optimizer(tmp_path: Path):
+    import torch
+
+    from invnerf_seg.nerf_train import write_finetune_start
+
+    models = tmp_path / "models"
+    models.mkdir()
+    pipeline = {"_model.field.mlp_head.layers.0.weight": torch.ones(2, 2), "_model.field.mlp_head.layers.0.bias": torch.ones(2)}
+    torch.save({"step": 999, "pipeline": pipeline, "optimizers": {"fields": {"state": {}}}, "schedulers": {}, "scalers": {}}, models / "step-000000999.ckpt")
+    start = write_finetune_start(models, tmp_path / "start")
+    saved = torch.load(start / "step-000000999.ckpt", weights_only=False)
+    assert saved["step"] == 999 and saved["optimizers"] == {} and "schedulers" not in saved
+    assert saved["pipeline"]["_model.field.mlp_head.layers.0.weight"].abs().sum() == 0
