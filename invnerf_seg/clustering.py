@@ -148,7 +148,7 @@ def describe_objects(points: np.ndarray, labels: np.ndarray) -> list[dict]:
 def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, np.ndarray, dict]:
     """The cleaned cloud, its object labels, and what was decided on the way."""
     if len(points) == 0:
-        return points, np.zeros(0, dtype=int), {"object_diameter": params.object_diameter, "estimated": False}
+        return points, np.zeros(0, dtype=int), {"object_diameter": params.object_diameter, "estimated": params.object_diameter is None, "points_in": 0}
     cleaned = remove_outliers(points, params.outlier_neighbours, params.outlier_std_ratio)
     estimated = params.object_diameter is None
     object_diameter = estimate_object_diameter(cleaned) if estimated else float(params.object_diameter)

@@ -31,9 +31,9 @@ def image_scores(views: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[str, f
     return {stem: psnr(rendered, target) for stem, rendered, target in views}
 
 
-def mask_scores(views: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[str, float]:
-    """IoU per held-out view of the rendered mask (mean grey > 0.5) with the true mask."""
-    return {stem: iou(rendered.mean(axis=2) > 0.5, target.mean(axis=2) > 0.5) for stem, rendered, target in views}
+def mask_scores(views: list[tuple[str, np.ndarray, np.ndarray]], threshold: float) -> dict[str, float]:
+    """IoU per held-out view of the rendered mask (mean grey > threshold) with the true mask (> 0.5)."""
+    return {stem: iou(rendered.mean(axis=2) > threshold, target.mean(axis=2) > 0.5) for stem, rendered, target in views}
 
 
 def mask_sheet(views: list[tuple[str, np.ndarray, np.ndarray]], path: Path, max_views: int = 4) -> None:

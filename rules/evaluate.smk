@@ -10,6 +10,8 @@ rule evaluate:
         metrics="results/{scene}/eval/metrics.json",
         views="results/{scene}/eval/views.csv",
         picture="results/{scene}/eval/masks.png",
+    params:
+        mask_threshold=config["mask_threshold"],
     log:
         "logs/{scene}/evaluate.log",
     benchmark:

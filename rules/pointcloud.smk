@@ -7,6 +7,7 @@ rule export_cloud:
         picture="results/{scene}/invnerf/cloud.png",
     params:
         export=config["export"],
+        mask_threshold=config["mask_threshold"],
     log:
         "logs/{scene}/export_cloud.log",
     benchmark:

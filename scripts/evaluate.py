@@ -22,7 +22,7 @@ def main(snakemake) -> None:
     gc.collect()
     seg_run = load_run(run_dir(Path(snakemake.input.seg_run), scene) / "config.yml")
     mask_views = render_eval_views(seg_run)
-    iou_per_view = mask_scores(mask_views)
+    iou_per_view = mask_scores(mask_views, snakemake.params.mask_threshold)
     mask_sheet(mask_views, Path(snakemake.output.picture))
 
     count = json.loads(Path(snakemake.input.counts).read_text())
@@ -34,6 +34,7 @@ def main(snakemake) -> None:
         "held_out_views": len(psnr_per_view),
         "psnr_mean": float(np.mean(list(psnr_per_view.values()))),
         "iou_mean": float(np.mean(list(iou_per_view.values()))),
+        "mask_threshold": snakemake.params.mask_threshold,
         "lpips": None,  # not evaluated: LPIPS needs AlexNet weights, which the workflow never downloads
         **count_report(count, truth, transforms),
     }

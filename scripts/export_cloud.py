@@ -14,7 +14,7 @@ from invnerf_seg.step import progress_reporter, start_step
 def main(snakemake) -> None:
     logger = start_step(snakemake.log[0], "export_cloud")
     run = load_run(run_dir(Path(snakemake.input.run), snakemake.wildcards.scene) / "config.yml")
-    params = ExportParams(**snakemake.params.export)
+    params = ExportParams(min_whiteness=snakemake.params.mask_threshold, **snakemake.params.export)
     points, colours = sample_object_points(run.pipeline.model, run.train_cameras, params, progress=progress_reporter(logger, "views sampled"))
     camera_centres = run.train_cameras.camera_to_worlds[:, :3, 3].cpu().numpy()
     inside = inside_camera_ball(points, camera_centres)

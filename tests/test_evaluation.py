@@ -42,9 +42,10 @@ def test_without_truth_only_the_prediction_is_reported():
     assert count_report({"count": 4, "objects": []}, None, {"frames": []}) == {"count_predicted": 4}
 
 
-def test_rendered_masks_are_thresholded_at_half():
+def test_rendered_masks_are_thresholded():
     target = np.zeros((4, 4, 3))
     target[:2] = 1.0
-    rendered = np.full((4, 4, 3), 0.4)
-    rendered[:2] = 0.6
-    assert mask_scores([("frame_00001", rendered, target)]) == {"frame_00001": 1.0}
+    rendered = np.full((4, 4, 3), 0.2)
+    rendered[:2] = 0.45
+    assert mask_scores([("frame_00001", rendered, target)], 0.25) == {"frame_00001": 1.0}
+    assert mask_scores([("frame_00001", rendered, target)], 0.5) == {"frame_00001": 0.0}

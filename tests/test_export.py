@@ -22,7 +22,7 @@ def test_only_dense_white_visible_samples_are_kept():
     density = torch.tensor([[0.0, 50.0, 50.0, 50.0, 1.0]]).unsqueeze(-1)
     rgb = torch.tensor([[[1, 1, 1], [0.9, 0.95, 0.9], [1, 1, 1], [0, 0, 0], [1, 1, 1]]], dtype=torch.float32)
     deltas = torch.full((1, 5, 1), 0.1)
-    keep = select_samples(density, rgb, deltas, ExportParams(min_density=5.0, min_whiteness=0.6, min_transmittance=0.1))
+    keep = select_samples(density, rgb, deltas, ExportParams(min_density=5.0, min_whiteness=0.5, min_transmittance=0.1))
     # sample 2 sits behind sample 1 (transmittance exp(-5) < 0.1); sample 4 is not dense.
     assert keep.tolist() == [[False, True, False, False, False]]
 
