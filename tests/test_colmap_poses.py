@@ -36,7 +36,7 @@ def test_too_few_registered_frames_say_how_many():
 
 
 def test_sfm_on_rendered_orbit_recovers_the_cameras(tmp_path: Path):
-    spec = SceneSpec(seed=2, n_fruits=4, width=192, height=144, supersampling=1)
+    spec = SceneSpec(seed=2, n_fruits=4, width=320, height=240, supersampling=1)
     scene = build_scene(spec)
     truth = []
     for i in range(14):
