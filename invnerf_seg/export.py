@@ -23,10 +23,14 @@ from nerfstudio.models.base_model import Model
 
 @dataclass
 class ExportParams:
-    """Thresholds of the export; densities are in nerfstudio's normalised units."""
+    """Thresholds of the export; densities are in nerfstudio's normalised units.
 
+    `min_whiteness` has no default: it is the workflow's `mask_threshold`, so
+    that the cloud and the IoU judge "object" alike.
+    """
+
+    min_whiteness: float
     min_density: float = 5.0
-    min_whiteness: float = 0.5
     min_transmittance: float = 0.1
     pixel_stride: int = 2
     rays_per_chunk: int = 4096
@@ -36,12 +40,6 @@ def to_world(points: np.ndarray, dataparser_transform: np.ndarray, dataparser_sc
     """Invert nerfstudio's normalisation p_ns = scale * (R p + t)."""
     rotation, translation = dataparser_transform[:3, :3], dataparser_transform[:3, 3]
     return (points / dataparser_scale - translation) @ rotation
-
-
-def to_nerfstudio(points: np.ndarray, dataparser_transform: np.ndarray, dataparser_scale: float) -> np.ndarray:
-    """nerfstudio's normalisation of world points: scale * (R p + t)."""
-    rotation, translation = dataparser_transform[:3, :3], dataparser_transform[:3, 3]
-    return dataparser_scale * (points @ rotation.T + translation)
 
 
 def select_samples(density: torch.Tensor, rgb: torch.Tensor, deltas: torch.Tensor, params: ExportParams) -> torch.Tensor:

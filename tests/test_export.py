@@ -3,18 +3,18 @@
 import numpy as np
 import torch
 
-from invnerf_seg.export import ExportParams, inside_camera_ball, select_samples, to_nerfstudio, to_world
+from invnerf_seg.export import ExportParams, inside_camera_ball, select_samples, to_world
 
 
-def test_world_and_nerfstudio_frames_are_inverse():
+def test_world_frame_inverts_nerfstudio_normalisation():
     rng = np.random.default_rng(0)
     angle = 0.4
     transform = np.zeros((3, 4))
     transform[:3, :3] = [[np.cos(angle), 0, np.sin(angle)], [0, 1, 0], [-np.sin(angle), 0, np.cos(angle)]]
     transform[:, 3] = [0.3, -1.0, 2.0]
     points = rng.normal(size=(50, 3))
-    assert np.allclose(to_world(to_nerfstudio(points, transform, 0.37), transform, 0.37), points)
-    assert np.allclose(to_nerfstudio(points, transform, 0.37), 0.37 * (points @ transform[:3, :3].T + transform[:, 3]))
+    normalised = 0.37 * (points @ transform[:3, :3].T + transform[:, 3])  # nerfstudio: scale * (R p + t)
+    assert np.allclose(to_world(normalised, transform, 0.37), points)
 
 
 def test_only_dense_white_visible_samples_are_kept():
