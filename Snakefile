@@ -14,6 +14,7 @@ validate(config, "schemas/config.schema.yaml")
 include: "rules/common.smk"
 include: "rules/demo.smk"
 include: "rules/frames.smk"
+include: "rules/posed.smk"
 include: "rules/poses.smk"
 include: "rules/masks.smk"
 include: "rules/nerf.smk"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pycolmap
+from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,29 @@ CAMERA_PARAMETERS = {
 
 class PoseError(RuntimeError):
     """Structure-from-motion did not give usable poses."""
+
+
+def sfm_images(frames_dir: Path, work_dir: Path, max_width: int | None) -> tuple[Path, float]:
+    """The images COLMAP runs on, and their scale relative to the frames.
+
+    Wide frames are shrunk to `max_width` for speed (features and matching
+    scale with pixels); poses do not change and intrinsics are scaled back.
+    """
+    frames = sorted(frames_dir.glob("*.png"))
+    if not frames:
+        raise PoseError(f"no frames in {frames_dir}")
+    with Image.open(frames[0]) as first:
+        width = first.size[0]
+    if not max_width or width <= max_width:
+        return frames_dir, 1.0
+    scale = max_width / width
+    image_dir = work_dir / "images"
+    image_dir.mkdir(parents=True, exist_ok=True)
+    for frame in frames:
+        with Image.open(frame) as image:
+            size = (int(round(image.size[0] * scale)), int(round(image.size[1] * scale)))
+            image.resize(size, Image.BOX).save(image_dir / frame.name)
+    return image_dir, scale
 
 
 def run_sfm(image_dir: Path, work_dir: Path, camera_model: str, matching: str, overlap: int) -> pycolmap.Reconstruction:
@@ -72,25 +96,34 @@ def camera_to_world_opengl(cam_from_world: np.ndarray) -> np.ndarray:
     return c2w
 
 
-def intrinsics_from_camera(model_name: str, params: np.ndarray, width: int, height: int) -> dict:
-    """transforms.json intrinsics (fl_x, fl_y, cx, cy, w, h, distortion) of a COLMAP camera."""
+def intrinsics_from_camera(model_name: str, params: np.ndarray, width: int, height: int, scale: float = 1.0) -> dict:
+    """transforms.json intrinsics (fl_x, fl_y, cx, cy, w, h, distortion) of a COLMAP camera.
+
+    `scale` is the size of COLMAP's images relative to the frames; focal
+    lengths and principal point are divided by it (distortion is scale-free).
+    """
     if model_name not in CAMERA_PARAMETERS:
         raise PoseError(f"COLMAP camera model {model_name} is not supported; use one of {sorted(CAMERA_PARAMETERS)}")
     values = dict(zip(CAMERA_PARAMETERS[model_name], (float(p) for p in params)))
     if "f" in values:
         values["fl_x"] = values["fl_y"] = values.pop("f")
+    for key in ("fl_x", "fl_y", "cx", "cy"):
+        values[key] /= scale
     intrinsics = {"camera_model": "OPENCV", "w": int(width), "h": int(height)}
     intrinsics.update({key: values.get(key, 0.0) for key in ("fl_x", "fl_y", "cx", "cy", "k1", "k2", "p1", "p2")})
     return intrinsics
 
 
-def reconstruction_to_transforms(reconstruction: pycolmap.Reconstruction, image_prefix: str = "images") -> dict:
-    """nerfstudio transforms.json content for the registered images, sorted by name."""
+def reconstruction_to_transforms(reconstruction: pycolmap.Reconstruction, frame_size: tuple[int, int], scale: float = 1.0, image_prefix: str = "images") -> dict:
+    """nerfstudio transforms.json content for the registered images, sorted by name.
+
+    `frame_size` (width, height) is the frames' size; `scale` that of COLMAP's images relative to it.
+    """
     cameras = {camera_id: camera for camera_id, camera in reconstruction.cameras.items()}
     if len(cameras) != 1:
         raise PoseError(f"expected one shared camera, COLMAP made {len(cameras)}")
     camera = next(iter(cameras.values()))
-    transforms = intrinsics_from_camera(camera.model.name, np.asarray(camera.params), camera.width, camera.height)
+    transforms = intrinsics_from_camera(camera.model.name, np.asarray(camera.params), *frame_size, scale=scale)
     frames = []
     for image in sorted(reconstruction.images.values(), key=lambda im: im.name):
         if not image.has_pose:
@@ -114,6 +147,28 @@ def write_transforms(transforms: dict, path: Path) -> None:
     """Write transforms.json (pretty, stable key order)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(transforms, indent=2))
+
+
+def registration_report(frame_names: list[str], transforms: dict) -> dict:
+    """Which frames got a pose and which were dropped (they leave masks and training too)."""
+    posed = {Path(frame["file_path"]).name for frame in transforms["frames"]}
+    return {"frames": len(frame_names), "registered": len(posed), "dropped": [name for name in frame_names if name not in posed]}
+
+
+def sparse_observations(reconstruction: pycolmap.Reconstruction, scale: float = 1.0) -> dict:
+    """The sparse points and, per registered image, which of them it sees and where (frame pixels).
+
+    This is what carries prompts from key frames to the other frames; image
+    positions are divided by `scale` so that they are in the frames' pixels.
+    """
+    points = {int(point_id): [float(v) for v in point.xyz] for point_id, point in reconstruction.points3D.items()}
+    images = {}
+    for image in reconstruction.images.values():
+        if not image.has_pose:
+            continue
+        seen = [(p.xy / scale).tolist() + [int(p.point3D_id)] for p in image.points2D if p.has_point3D()]
+        images[image.name] = {"xy": [s[:2] for s in seen], "ids": [s[2] for s in seen]}
+    return {"points": points, "images": images}
 
 
 def sparse_points(reconstruction: pycolmap.Reconstruction) -> tuple[np.ndarray, np.ndarray]:

@@ -43,32 +43,34 @@ def mask_sheet(views: list[tuple[str, np.ndarray, np.ndarray]], path: Path, max_
     Image.fromarray((np.concatenate(columns, axis=1) * 255).astype(np.uint8)).save(path)
 
 
-def count_report(count: dict, truth: dict | None, transforms: dict) -> dict:
-    """Predicted against true count; with true centres and cameras, detections matched to fruits.
+def count_report(count: dict, truth: dict | None, transforms: dict, same_world: bool = False) -> dict:
+    """Predicted against true count; with true centres, detections matched to objects.
 
-    The detections are in the COLMAP world; the camera centres known in both
-    worlds give the similarity transform to the truth's world.
+    `same_world` says the detections are already in the truth's world (posed
+    input keeps its own frame). Otherwise (video scenes, COLMAP's world) the
+    camera centres known in both worlds give the similarity transform to it.
     """
     report = {"count_predicted": count["count"]}
     if truth is None:
         return report
     report["count_true"] = truth["count"]
     report["count_error"] = count["count"] - truth["count"]
-    if not (truth.get("centres") and truth.get("cameras")):
+    if not truth.get("centres"):
         return report
-    estimated, known = [], []
-    for frame in transforms["frames"]:
-        name = Path(frame["file_path"]).name
-        if name in truth["cameras"]:
-            estimated.append(np.asarray(frame["transform_matrix"])[:3, 3])
-            known.append(np.asarray(truth["cameras"][name])[:3, 3])
-    if len(estimated) < 3:
-        return report
-    scale, rotation, translation = similarity_transform(np.array(estimated), np.array(known))
-    aligned_cameras = scale * np.array(estimated) @ rotation.T + translation
-    centres = np.array([obj["centre"] for obj in count["objects"]]).reshape(-1, 3)
-    detections = scale * centres @ rotation.T + translation
+    detections = np.array([obj["centre"] for obj in count["objects"]]).reshape(-1, 3)
+    if not same_world:
+        estimated, known = [], []
+        for frame in transforms["frames"]:
+            name = Path(frame["file_path"]).name
+            if name in truth.get("cameras", {}):
+                estimated.append(np.asarray(frame["transform_matrix"])[:3, 3])
+                known.append(np.asarray(truth["cameras"][name])[:3, 3])
+        if len(estimated) < 3:
+            return report
+        scale, rotation, translation = similarity_transform(np.array(estimated), np.array(known))
+        aligned_cameras = scale * np.array(estimated) @ rotation.T + translation
+        detections = scale * detections @ rotation.T + translation
+        report["camera_alignment_rmse"] = float(np.sqrt(((aligned_cameras - np.array(known)) ** 2).sum(axis=1).mean()))
     radius = truth.get("object_diameter", 0.0) / 2 or float(np.median(truth.get("radii", [0.05])))
-    report["camera_alignment_rmse"] = float(np.sqrt(((aligned_cameras - np.array(known)) ** 2).sum(axis=1).mean()))
     report["matching"] = match_objects(detections, np.array(truth["centres"]), max_distance=radius)
     return report

@@ -1,16 +1,18 @@
 """Masks from MobileSAM: segment-anything's predictor running the MobileSAM `vit_t` model.
 
-The user gives point and box prompts per frame in a JSON file:
+The user prompts objects on one or a few key frames in a JSON file:
 
     {"frames": {"frame_00001.png": [
-        {"points": [[120, 80], [40, 200]], "labels": [1, 0], "box": [100, 60, 150, 110]},
-        {"points": [[210, 95]], "labels": [1]}
+        {"id": 1, "points": [[120, 80], [40, 200]], "labels": [1, 0], "box": [100, 60, 150, 110]},
+        {"id": 2, "points": [[210, 95]], "labels": [1]}
     ]}}
 
-Each entry of a frame is one object: `labels` says which points are on it (1)
-or on the background (0); `box` (x0, y0, x1, y1) is optional. The frame's mask
-is the union of its objects. The checkpoint is never downloaded: its path
-comes from the config.
+Each entry is one object: `labels` says which points are on it (1) or on the
+background (0); `box` (x0, y0, x1, y1) is optional; `id` (1-254, default its
+place in the list) names the object across key frames and is its grey value
+in the masks. Frames without prompts get prompts carried from the key frames
+through the COLMAP sparse points (prompt_carry). The checkpoint is never
+downloaded: its path comes from the config.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from mobile_sam import sam_model_registry
 from PIL import Image
 from segment_anything import SamPredictor
 
-from invnerf_seg.masks import MaskError, write_mask
+from invnerf_seg.masks import MaskError, frame_size, list_frames, write_labels
+from invnerf_seg.nerf_data import frame_camera
+from invnerf_seg.prompt_carry import CarrySettings, KeyObject, LiftedObject, SparseModel, carried_object, lift_objects
 
 
 def load_predictor(checkpoint: Path | None) -> SamPredictor:
@@ -39,6 +43,8 @@ def load_predictor(checkpoint: Path | None) -> SamPredictor:
 
 def _check_object(obj: dict, where: str, width: int, height: int) -> None:
     """Refuse prompts that do not fit the frame, naming the frame and the prompt."""
+    if not isinstance(obj.get("id"), int) or not 1 <= obj["id"] <= 254:
+        raise MaskError(f"{where}: id must be an integer from 1 to 254")
     points = obj.get("points", [])
     labels = obj.get("labels", [])
     if not points and "box" not in obj:
@@ -54,48 +60,121 @@ def _check_object(obj: dict, where: str, width: int, height: int) -> None:
             raise MaskError(f"{where}: box {obj['box']} is not inside the {width}x{height} image")
 
 
-def read_prompts(path: Path, frame_sizes: dict[str, tuple[int, int]]) -> dict[str, list[dict]]:
-    """Prompts per frame name, checked against every frame's size; every frame needs prompts."""
+def read_prompts(path: Path, frame_sizes: dict[str, tuple[int, int]], every_frame: bool) -> dict[str, list[dict]]:
+    """Prompts per key frame, checked against the frame's size, each object with its `id`.
+
+    With `every_frame` (no geometry to carry prompts with) every frame needs its own.
+    """
     try:
         prompts = json.loads(Path(path).read_text())["frames"]
+        if not isinstance(prompts, dict) or not all(isinstance(objects, list) for objects in prompts.values()):
+            raise TypeError("'frames' must map frame names to lists of objects")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise MaskError(f"cannot read prompts file {path}: expected JSON with a 'frames' object ({error})") from error
-    missing = [name for name in frame_sizes if not prompts.get(name)]
-    if missing:
-        raise MaskError(f"prompts file {path} has no prompts for {len(missing)} frame(s): {', '.join(missing[:5])}")
+    prompts = {name: objects for name, objects in prompts.items() if objects}
+    if not prompts:
+        raise MaskError(f"prompts file {path} prompts no object on any frame")
+    missing = [name for name in frame_sizes if name not in prompts]
+    if every_frame and missing:
+        raise MaskError(f"prompts file {path} has no prompts for {len(missing)} frame(s): {', '.join(missing[:5])} (without COLMAP points, every frame needs prompts)")
     for name, objects in prompts.items():
         if name not in frame_sizes:
-            raise MaskError(f"prompts file {path} names {name}, which is not an extracted frame")
+            raise MaskError(f"prompts file {path} names {name}, which is not a frame of this scene")
         for index, obj in enumerate(objects):
+            obj.setdefault("id", index + 1)
             _check_object(obj, f"{path}, {name}, object {index + 1}", *frame_sizes[name])
     return prompts
 
 
-def segment_frame(predictor: SamPredictor, image: np.ndarray, objects: list[dict]) -> np.ndarray:
-    """The union of the objects' masks on one RGB frame."""
+def segment_objects(predictor: SamPredictor, image: np.ndarray, objects: list[dict]) -> list[np.ndarray]:
+    """One boolean mask per prompted object on one RGB frame (the image is encoded once)."""
     predictor.set_image(image)
-    union = np.zeros(image.shape[:2], dtype=bool)
+    masks = []
     for obj in objects:
         points = np.asarray(obj["points"], dtype=np.float32) if obj.get("points") else None
         labels = np.asarray(obj["labels"], dtype=np.int64) if obj.get("points") else None
         box = np.asarray(obj["box"], dtype=np.float32) if "box" in obj else None
-        masks, _, _ = predictor.predict(point_coords=points, point_labels=labels, box=box, multimask_output=False)
-        union |= masks[0]
-    return union
+        predicted, _, _ = predictor.predict(point_coords=points, point_labels=labels, box=box, multimask_output=False)
+        masks.append(predicted[0])
+    return masks
 
 
-def segment_frames_with_prompts(checkpoint: Path | None, prompts_path: Path, frames_dir: Path, out_dir: Path, progress: Callable[[int, int], None] | None = None) -> list[Path]:
-    """A mask per frame from MobileSAM and the user's prompts, written like provided masks."""
-    frames = sorted(frames_dir.glob("frame_*.png"))
-    sizes = {frame.name: Image.open(frame).size for frame in frames}
-    prompts = read_prompts(prompts_path, sizes)
+def object_labels(shape: tuple[int, int], objects: list[dict], masks: list[np.ndarray]) -> np.ndarray:
+    """The id image of a frame: each object's mask painted with its id (later objects on top)."""
+    labels = np.zeros(shape, dtype=np.uint8)
+    for obj, mask in zip(objects, masks):
+        labels[mask] = obj["id"]
+    return labels
+
+
+def posed_cameras(transforms: dict) -> dict[str, tuple[np.ndarray, dict]]:
+    """Per posed frame name, its OpenGL camera-to-world and its camera (size, intrinsics, distortion)."""
+    shared = {key: value for key, value in transforms.items() if key != "frames"}
+    return {
+        Path(frame["file_path"]).name: (np.asarray(frame["transform_matrix"], dtype=float), {**shared, **frame_camera(transforms, frame)})
+        for frame in transforms["frames"]
+    }
+
+
+def carry_prompts(lifted: dict[int, LiftedObject], sparse: SparseModel, cameras: dict[str, tuple[np.ndarray, dict]], frame_names: list[str], settings: CarrySettings) -> dict[str, list[dict]]:
+    """Prompts for every posed frame from the lifted objects (frames without a pose get none)."""
+    carried = {}
+    for name in frame_names:
+        if name not in cameras:
+            continue
+        objects = []
+        for object_id, obj in sorted(lifted.items()):
+            prompt = carried_object(obj, sparse, name, *cameras[name], settings)
+            if prompt is not None:
+                objects.append({"id": object_id, **prompt})
+        carried[name] = objects
+    return carried
+
+
+def segment_frames_with_prompts(
+    checkpoint: Path | None,
+    prompts_path: Path,
+    frames_dir: Path,
+    out_dir: Path,
+    geometry: tuple[dict, SparseModel] | None = None,
+    settings: CarrySettings = CarrySettings(),
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Path], dict[str, list[dict]]]:
+    """An id mask per frame from MobileSAM; returns the masks and the prompts each frame used.
+
+    Key frames use the user's prompts. With `geometry` (transforms, sparse
+    model) the other posed frames get carried prompts; frames without a pose
+    get no mask, as they are dropped from training too.
+    """
+    frames = list_frames(frames_dir)
+    sizes = {frame.name: frame_size(frame) for frame in frames}
+    key_prompts = read_prompts(prompts_path, sizes, every_frame=geometry is None)
     predictor = load_predictor(checkpoint)
     out_dir.mkdir(parents=True, exist_ok=True)
+    images = {frame.name: frame for frame in frames}
+    used = dict(key_prompts)
+    key_objects = []
     written = []
-    for index, frame in enumerate(frames):
-        mask = segment_frame(predictor, np.asarray(Image.open(frame).convert("RGB")), prompts[frame.name])
-        write_mask(mask, out_dir / frame.name)
-        written.append(out_dir / frame.name)
+
+    def segment(name: str, objects: list[dict]) -> list[np.ndarray]:
+        image = np.asarray(Image.open(images[name]).convert("RGB"))
+        masks = segment_objects(predictor, image, objects) if objects else []
+        write_labels(object_labels(image.shape[:2], objects, masks), out_dir / name)
+        written.append(out_dir / name)
         if progress is not None:
-            progress(index + 1, len(frames))
-    return written
+            progress(len(written), len(frames))
+        return masks
+
+    for name in sorted(key_prompts):
+        masks = segment(name, key_prompts[name])
+        key_objects += [KeyObject(name, prompt, mask) for prompt, mask in zip(key_prompts[name], masks)]
+    others = [frame.name for frame in frames if frame.name not in key_prompts]
+    if geometry is not None and others:
+        transforms, sparse = geometry
+        cameras = posed_cameras(transforms)
+        lifted = lift_objects(key_objects, sparse, cameras, settings, str(prompts_path))
+        carried = carry_prompts(lifted, sparse, cameras, others, settings)
+        used.update(carried)
+        for name, objects in sorted(carried.items()):
+            segment(name, objects)
+    return sorted(written), used

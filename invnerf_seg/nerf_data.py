@@ -13,21 +13,31 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from invnerf_seg.masks import read_mask
+from invnerf_seg.masks import read_object_mask
 
 
 class DatasetError(ValueError):
     """Frames, masks and poses do not fit together."""
 
 
-def scaled_intrinsics(transforms: dict, factor: float) -> dict:
-    """Intrinsics for images resized by `factor` (distortion is scale-free)."""
-    scaled = dict(transforms)
+def scaled_intrinsics(camera: dict, factor: float) -> dict:
+    """Intrinsics for images resized by `factor`; keys a frame does not override stay absent.
+
+    Distortion coefficients act on normalised coordinates, so they do not scale.
+    """
+    scaled = dict(camera)
     for key in ("fl_x", "fl_y", "cx", "cy"):
-        scaled[key] = transforms[key] * factor
-    scaled["w"] = int(round(transforms["w"] * factor))
-    scaled["h"] = int(round(transforms["h"] * factor))
+        if key in camera:
+            scaled[key] = camera[key] * factor
+    for key in ("w", "h"):
+        if key in camera:
+            scaled[key] = int(round(camera[key] * factor))
     return scaled
+
+
+def frame_camera(transforms: dict, frame: dict) -> dict:
+    """A frame's own size and intrinsics: per-frame keys override the shared ones."""
+    return {key: frame.get(key, transforms.get(key)) for key in ("fl_x", "fl_y", "cx", "cy", "w", "h")}
 
 
 def resize_factor(width: int, max_width: int | None) -> float:
@@ -55,10 +65,8 @@ def build_datasets(transforms: dict, frames_dir: Path, masks_dir: Path, rgb_dir:
     size; anything else stops here, naming the file, before hours of training.
     """
     stems = frame_stems(transforms)
-    factor = resize_factor(int(transforms["w"]), max_width)
-    shared = scaled_intrinsics(transforms, factor)
+    shared = scaled_intrinsics({key: value for key, value in transforms.items() if key != "frames"}, resize_factor(int(transforms.get("w", 0)), max_width))
     shared["frames"] = []
-    size = (shared["w"], shared["h"])
     for directory in (rgb_dir, mask_dir):
         (directory / "images").mkdir(parents=True, exist_ok=True)
     for stem, frame in zip(stems, transforms["frames"]):
@@ -68,13 +76,18 @@ def build_datasets(transforms: dict, frames_dir: Path, masks_dir: Path, rgb_dir:
             raise DatasetError(f"frame {frame_path} listed in transforms.json is missing")
         if not mask_path.is_file():
             raise DatasetError(f"mask {mask_path} is missing for frame {stem}")
+        camera = frame_camera(transforms, frame)
         image = Image.open(frame_path).convert("RGB")
-        if image.size != (transforms["w"], transforms["h"]):
-            raise DatasetError(f"frame {frame_path} is {image.size[0]}x{image.size[1]}, transforms.json says {transforms['w']}x{transforms['h']}")
-        mask = read_mask(mask_path, expected_size=image.size)
+        if image.size != (camera["w"], camera["h"]):
+            raise DatasetError(f"frame {frame_path} is {image.size[0]}x{image.size[1]}, transforms.json says {camera['w']}x{camera['h']}")
+        factor = resize_factor(int(camera["w"]), max_width)
+        size = (int(round(camera["w"] * factor)), int(round(camera["h"] * factor)))
+        mask = read_object_mask(mask_path, expected_size=image.size)
         image.resize(size, Image.BOX).save(rgb_dir / "images" / f"{stem}.png")
         Image.fromarray(mask_as_rgb(mask)).resize(size, Image.BOX).save(mask_dir / "images" / f"{stem}.png")
-        shared["frames"].append({"file_path": f"images/{stem}.png", "transform_matrix": frame["transform_matrix"]})
+        per_frame = {key: value for key, value in frame.items() if key not in ("file_path", "transform_matrix")}
+        entry = {"file_path": f"images/{stem}.png", "transform_matrix": frame["transform_matrix"]}
+        shared["frames"].append({**entry, **scaled_intrinsics(per_frame, factor)})
     text = json.dumps(shared, indent=2)
     for directory in (rgb_dir, mask_dir):
         (directory / "transforms.json").write_text(text)

@@ -1,26 +1,42 @@
 # Shared helpers: scene lookups, checks of the configuration that the schema cannot express.
+import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
 SCENES = list(config["scenes"])
+VIDEO_SCENES = [name for name, scene in config["scenes"].items() if "video" in scene]
+POSED_SCENES = [name for name, scene in config["scenes"].items() if "posed" in scene]
 # Per-scene stages, in DAG order, whose Snakemake benchmarks make results/timings.csv.
-SCENE_STAGES = ["frames", "poses", "masks", "nerf_data", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"]
+INPUT_STAGES = {"video": ["frames", "poses"], "posed": ["import_posed"]}
+MODEL_STAGES = ["masks", "nerf_data", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"]
 ENV = "../envs/invnerf.yaml"
 
 
+def alternatives(names):
+    """A wildcard pattern matching exactly these scene names (nothing when the list is empty)."""
+    return "|".join(re.escape(name) for name in names) or "(?!)"
+
+
 wildcard_constraints:
-    scene="|".join(SCENES),
+    scene=alternatives(SCENES),
 
 
 for _name, _scene in config["scenes"].items():
+    if ("video" in _scene) == ("posed" in _scene):
+        raise WorkflowError(f"scene {_name!r} needs exactly one of `video` (a video file) or `posed` (a posed dataset folder)")
     if _scene["preset"] not in config["presets"]:
         raise WorkflowError(
             f"scene {_name!r} asks for preset {_scene['preset']!r}, which config.presets does not define "
             f"(defined: {', '.join(config['presets'])})"
         )
-    if _scene["masks"]["source"] == "provided" and "path" not in _scene["masks"]:
-        raise WorkflowError(f"scene {_name!r}: masks.source is 'provided' but masks.path is not set")
+    _source = _scene["masks"]["source"]
+    if _source in ("provided", "labelme") and "path" not in _scene["masks"]:
+        raise WorkflowError(f"scene {_name!r}: masks.source is {_source!r} but masks.path is not set")
+    if _source == "mobilesam" and "prompts" not in _scene["masks"]:
+        raise WorkflowError(f"scene {_name!r}: masks.source is 'mobilesam' but masks.prompts is not set")
+    if _source == "dataset" and "posed" not in _scene:
+        raise WorkflowError(f"scene {_name!r}: masks.source 'dataset' reads a posed dataset's semantics/, but the scene is a video")
 
 
 def scene_config(wildcards):
@@ -28,9 +44,19 @@ def scene_config(wildcards):
     return config["scenes"][wildcards.scene]
 
 
+def scene_stages(scene):
+    """The stages a scene runs, in DAG order (posed datasets skip frames and poses)."""
+    return INPUT_STAGES["posed" if "posed" in config["scenes"][scene] else "video"] + MODEL_STAGES
+
+
 def preset(wildcards):
     """The model preset of the scene a job works on."""
     return config["presets"][scene_config(wildcards)["preset"]]
+
+
+def posed_transforms(wildcards):
+    """The transforms.json of a posed scene's dataset."""
+    return str(Path(scene_config(wildcards)["posed"]) / "transforms.json")
 
 
 def truth_files(wildcards):
@@ -39,11 +65,8 @@ def truth_files(wildcards):
     return {"truth": truth} if truth else {}
 
 
-def mask_inputs(wildcards):
-    """What the masks stage reads besides the frames: the user's masks or the MobileSAM model."""
-    masks = scene_config(wildcards)["masks"]
-    if masks["source"] == "provided":
-        return {"provided": masks["path"]}
+def mobilesam_checkpoint():
+    """The MobileSAM weights, or a clear stop saying where to get them."""
     weights = Path(config["mobilesam"]["checkpoint"])
     if not weights.is_file():
         raise WorkflowError(
@@ -52,6 +75,23 @@ def mask_inputs(wildcards):
             "(github.com/ChaoningZhang/MobileSAM, file weights/mobile_sam.pt) and put it there; "
             "nothing is downloaded at run time."
         )
-    if "prompts" not in masks:
-        raise WorkflowError(f"scene {wildcards.scene!r}: masks.source is 'mobilesam' but masks.prompts is not set")
-    return {"checkpoint": str(weights), "prompts": masks["prompts"]}
+    return str(weights)
+
+
+def mask_inputs(wildcards):
+    """What the masks stage reads besides the frames, by mask source.
+
+    MobileSAM on a video scene also reads the poses and the COLMAP sparse
+    points, which carry the key frames' prompts to the other frames.
+    """
+    masks = scene_config(wildcards)["masks"]
+    if masks["source"] == "provided":
+        return {"provided": masks["path"]}
+    if masks["source"] == "labelme":
+        return {"annotations": masks["path"]}
+    if masks["source"] == "dataset":
+        return {"posed_transforms": posed_transforms(wildcards)}
+    inputs = {"checkpoint": mobilesam_checkpoint(), "prompts": masks["prompts"]}
+    if wildcards.scene in VIDEO_SCENES:
+        inputs.update(transforms=f"results/{wildcards.scene}/poses/transforms.json", sparse=f"results/{wildcards.scene}/poses/sparse.json")
+    return inputs

@@ -12,6 +12,7 @@ rule evaluate:
         picture="results/{scene}/eval/masks.png",
     params:
         mask_threshold=config["mask_threshold"],
+        posed=lambda wildcards: wildcards.scene in POSED_SCENES,
     log:
         "logs/{scene}/evaluate.log",
     benchmark:
@@ -31,7 +32,7 @@ rule summary:
     """One table of every scene's metrics and counts, and one of every stage's time and peak memory."""
     input:
         metrics=expand("results/{scene}/eval/metrics.json", scene=SCENES),
-        benchmarks=expand("benchmarks/{scene}/{stage}.tsv", scene=SCENES, stage=SCENE_STAGES),
+        benchmarks=[f"benchmarks/{scene}/{stage}.tsv" for scene in SCENES for stage in scene_stages(scene)],
     output:
         csv="results/summary.csv",
         json="results/summary.json",

@@ -4,6 +4,8 @@ rule frames:
         video=lambda wildcards: scene_config(wildcards)["video"],
     output:
         frames=directory("results/{scene}/frames"),
+    wildcard_constraints:
+        scene=alternatives(VIDEO_SCENES),
     params:
         fps=config["frames"]["fps"],
         max_width=config["frames"]["max_width"],

@@ -1,13 +1,15 @@
 rule masks:
-    """Object masks for every frame: the user's own, checked and normalised, or MobileSAM's."""
+    """Object masks for every frame: the user's masks or annotations, the dataset's, or MobileSAM's."""
     input:
         unpack(mask_inputs),
         frames="results/{scene}/frames",
     output:
         masks=directory("results/{scene}/masks"),
+        overlays=directory("results/{scene}/masks_overlay"),
         overlay="results/{scene}/masks_overlay.png",
     params:
         masks=lambda wildcards: scene_config(wildcards)["masks"],
+        carry=config["mobilesam"],
     log:
         "logs/{scene}/masks.log",
     benchmark:

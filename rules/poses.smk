@@ -4,9 +4,14 @@ rule poses:
         frames="results/{scene}/frames",
     output:
         transforms="results/{scene}/poses/transforms.json",
+        sparse="results/{scene}/poses/sparse.json",
+        registration="results/{scene}/poses/registration.json",
         colmap=directory("results/{scene}/poses/colmap"),
         picture="results/{scene}/poses/cameras.png",
+    wildcard_constraints:
+        scene=alternatives(VIDEO_SCENES),
     params:
+        max_width=config["poses"]["max_width"],
         camera_model=config["poses"]["camera_model"],
         matching=config["poses"]["matching"],
         overlap=config["poses"]["sequential_overlap"],

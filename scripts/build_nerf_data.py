@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from invnerf_seg.masks import MaskError
+from invnerf_seg.masks import MaskError, list_frames
 from invnerf_seg.nerf_data import DatasetError, build_datasets
 from invnerf_seg.step import fail, start_step
 
@@ -18,7 +18,8 @@ def main(snakemake) -> None:
         )
     except (DatasetError, MaskError) as error:
         fail(logger, error)
-    logger.info("%d frames at %dx%d in both datasets", len(shared["frames"]), shared["w"], shared["h"])
+    n_frames = len(list_frames(Path(snakemake.input.frames)))
+    logger.info("%d of %d frames (those with a pose) in both datasets, %sx%s", len(shared["frames"]), n_frames, shared.get("w", "?"), shared.get("h", "?"))
 
 
 if __name__ == "__main__":

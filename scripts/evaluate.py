@@ -36,7 +36,7 @@ def main(snakemake) -> None:
         "iou_mean": float(np.mean(list(iou_per_view.values()))),
         "mask_threshold": snakemake.params.mask_threshold,
         "lpips": None,  # not evaluated: LPIPS needs AlexNet weights, which the workflow never downloads
-        **count_report(count, truth, transforms),
+        **count_report(count, truth, transforms, same_world=snakemake.params.posed),
     }
     Path(snakemake.output.metrics).write_text(json.dumps(metrics, indent=2))
     with open(snakemake.output.views, "w", newline="") as handle:

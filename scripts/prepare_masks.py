@@ -1,29 +1,56 @@
-"""Snakemake step: one object mask per frame, from the user's masks or from MobileSAM."""
+"""Snakemake step: one object mask per frame, from the user's masks or annotations, the dataset, or MobileSAM."""
 
+import json
 from pathlib import Path
 
-from invnerf_seg.masks import MaskError, import_provided_masks, overlay_sheet
+from invnerf_seg.annotations import import_annotations
+from invnerf_seg.masks import MaskError, import_provided_masks, overlay_sheet, write_overlays
+from invnerf_seg.posed_dataset import PosedDatasetError, import_semantics
 from invnerf_seg.step import fail, progress_reporter, start_step
+
+
+def mobilesam_masks(snakemake, frames_dir: Path, out_dir: Path, logger) -> tuple[list[Path], dict]:
+    """MobileSAM on every frame; prompts carried from the key frames when the scene has COLMAP points."""
+    from invnerf_seg.mobilesam import segment_frames_with_prompts
+    from invnerf_seg.prompt_carry import CarrySettings, SparseModel
+
+    geometry = None
+    if "sparse" in snakemake.input.keys():
+        transforms = json.loads(Path(snakemake.input.transforms).read_text())
+        geometry = (transforms, SparseModel.from_json(json.loads(Path(snakemake.input.sparse).read_text())))
+    carry = snakemake.params.carry
+    settings = CarrySettings(carry["max_points"], carry["box_margin"], carry["negative_snap_px"])
+    written, used = segment_frames_with_prompts(
+        Path(snakemake.input.checkpoint), Path(snakemake.input.prompts), frames_dir, out_dir, geometry, settings,
+        progress=progress_reporter(logger, "MobileSAM frames"),
+    )
+    (out_dir / "prompts_used.json").write_text(json.dumps({"frames": used}, indent=1))
+    lost = [name for name, objects in used.items() if not objects]
+    if lost:
+        logger.warning("no prompted object projects into %d frame(s); their masks are empty: %s", len(lost), ", ".join(lost[:10]))
+    return written, used
 
 
 def main(snakemake) -> None:
     logger = start_step(snakemake.log[0], "masks")
-    settings = snakemake.params.masks
+    source = snakemake.params.masks["source"]
     frames_dir, out_dir = Path(snakemake.input.frames), Path(snakemake.output.masks)
+    prompts = None
     try:
-        if settings["source"] == "provided":
-            written = import_provided_masks(Path(snakemake.input.provided), frames_dir, out_dir, settings.get("encoding", "binary"))
+        if source == "provided":
+            written = import_provided_masks(Path(snakemake.input.provided), frames_dir, out_dir, snakemake.params.masks["encoding"])
+        elif source == "labelme":
+            written, classes = import_annotations(Path(snakemake.input.annotations), frames_dir, out_dir)
+            logger.info("classes: %s", ", ".join(f"{name} = {value}" for name, value in classes.items()))
+        elif source == "dataset":
+            written = import_semantics(Path(snakemake.input.posed_transforms).parent, out_dir)
         else:
-            from invnerf_seg.mobilesam import segment_frames_with_prompts
-
-            written = segment_frames_with_prompts(
-                Path(snakemake.input.checkpoint), Path(snakemake.input.prompts), frames_dir, out_dir,
-                progress=progress_reporter(logger, "MobileSAM frames"),
-            )
-    except MaskError as error:
+            written, prompts = mobilesam_masks(snakemake, frames_dir, out_dir, logger)
+        overlays = write_overlays(frames_dir, out_dir, Path(snakemake.output.overlays), prompts)
+        overlay_sheet(overlays, Path(snakemake.output.overlay))
+    except (MaskError, PosedDatasetError) as error:
         fail(logger, error)
-    overlay_sheet(frames_dir, out_dir, Path(snakemake.output.overlay))
-    logger.info("%d masks written (%s)", len(written), settings["source"])
+    logger.info("%d masks written (%s); overlays in %s", len(written), source, snakemake.output.overlays)
 
 
 if __name__ == "__main__":

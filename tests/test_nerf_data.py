@@ -54,3 +54,12 @@ def test_transforms_without_frames_is_refused(tmp_path: Path):
 def test_helpers():
     assert resize_factor(320, 160) == 0.5 and resize_factor(100, 160) == 1.0 and resize_factor(320, None) == 1.0
     assert mask_as_rgb(np.array([[True, False]])).tolist() == [[[255, 255, 255], [0, 0, 0]]]
+
+
+def test_frames_without_a_pose_stay_out_of_both_datasets(tmp_path: Path):
+    make_inputs(tmp_path, n=3)
+    transforms = transforms_for(3)
+    del transforms["frames"][1]  # COLMAP could not register frame 2
+    build_datasets(transforms, tmp_path / "frames", tmp_path / "masks", tmp_path / "rgb", tmp_path / "mask", None)
+    for dataset in ("rgb", "mask"):
+        assert sorted(p.name for p in (tmp_path / dataset / "images").iterdir()) == ["frame_00001.png", "frame_00003.png"]

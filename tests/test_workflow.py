@@ -21,6 +21,7 @@ from PIL import Image
 
 from invnerf_seg.cloud_io import read_ply
 from invnerf_seg.metrics import similarity_transform
+from tests.posed_data import write_posed_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -75,6 +76,75 @@ def test_missing_mobilesam_checkpoint_says_where_to_get_it(tmp_path: Path):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "models/mobile_sam.pt" in output and "MobileSAM" in output and "weights/mobile_sam.pt" in output
+
+
+def jobs_of(dry_run_output: str) -> dict[str, int]:
+    """Rule name -> job count from the job-stats table of a dry run."""
+    table = dry_run_output.split("Job stats:")[1].split("total")[0]
+    return {parts[0]: int(parts[1]) for parts in (line.split() for line in table.splitlines()) if len(parts) == 2 and parts[1].isdigit()}
+
+
+def add_scenes(config: dict, **scenes: dict) -> None:
+    for name, scene in scenes.items():
+        config["scenes"][name] = {"preset": "cpu", **scene}
+
+
+def test_several_scenes_of_each_kind_run_from_one_command(tmp_path: Path):
+    """A video scene, a posed dataset and a labelme-annotated video: one DAG, each scene its own stages."""
+    write_posed_dataset(tmp_path / "data" / "posed")
+    (tmp_path / "data" / "labels").mkdir(parents=True)
+    workdir = workdir_with_config(tmp_path, lambda c: add_scenes(
+        c,
+        tree={"posed": "data/posed", "masks": {"source": "dataset"}, "truth": "data/posed/truth.json"},
+        pods={"video": "resources/demo/video.mp4", "masks": {"source": "labelme", "path": "data/labels"}},
+    ))
+    result = snakemake(workdir, "-n")
+    assert result.returncode == 0, result.stderr
+    jobs = jobs_of(result.stdout)
+    assert jobs["import_posed"] == 1 and jobs["frames"] == 2 and jobs["poses"] == 2  # demo and pods are videos
+    assert all(jobs[stage] == 3 for stage in ("masks", "nerf_rgb", "nerf_finetune", "count", "evaluate"))
+    assert jobs["summary"] == 1
+
+
+def test_posed_scene_enters_at_training_in_its_own_world(tmp_path: Path):
+    """Real run of the posed path up to the NeRF datasets: no frames or poses stage, cameras kept."""
+    given = write_posed_dataset(tmp_path / "data" / "posed")
+    workdir = workdir_with_config(tmp_path, lambda c: (c["scenes"].clear(), add_scenes(c, tree={"posed": "data/posed", "masks": {"source": "dataset"}})))
+    result = snakemake(workdir, "--cores", "2", "results/tree/nerf/data_mask", "results/tree/masks_overlay.png", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "rule frames" not in result.stderr and "rule poses" not in result.stderr
+    dataset = json.loads((workdir / "results/tree/nerf/data_mask/transforms.json").read_text())
+    assert [f["transform_matrix"] for f in dataset["frames"]] == [f["transform_matrix"] for f in given["frames"]]
+    assert dataset["fl_x"] == pytest.approx(given["fl_x"])  # 64 px wide: under the cpu preset's 160, not resized
+    assert len(list((workdir / "results/tree/masks_overlay").glob("*.png"))) == 6
+
+
+def test_mobilesam_masks_of_a_video_wait_for_the_poses(tmp_path: Path):
+    """Carried prompts need COLMAP's poses and sparse points, so MobileSAM's masks come after the poses stage."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "mobile_sam.pt").write_bytes(b"")  # only its presence is checked by a dry run
+    (tmp_path / "prompts.json").write_text(json.dumps({"frames": {"frame_00001.png": [{"points": [[10, 10]], "labels": [1]}]}}))
+
+    def use_mobilesam(config):
+        config["scenes"]["demo"]["masks"] = {"source": "mobilesam", "prompts": "prompts.json"}
+        config["mobilesam"]["checkpoint"] = "models/mobile_sam.pt"
+
+    result = snakemake(workdir_with_config(tmp_path, use_mobilesam), "-n", "results/demo/masks")
+    assert result.returncode == 0, result.stderr
+    assert jobs_of(result.stdout).get("poses") == 1
+
+
+@pytest.mark.parametrize(
+    "scene, message",
+    [
+        ({"video": "a.mp4", "posed": "data", "masks": {"source": "dataset"}}, "exactly one of `video`"),
+        ({"video": "a.mp4", "masks": {"source": "dataset"}}, "masks.source 'dataset' reads a posed dataset"),
+        ({"video": "a.mp4", "masks": {"source": "labelme"}}, "masks.source is 'labelme' but masks.path is not set"),
+    ],
+)
+def test_inconsistent_scenes_are_refused(tmp_path: Path, scene, message):
+    result = snakemake(workdir_with_config(tmp_path, lambda c: add_scenes(c, bad=scene)), "-n")
+    assert result.returncode != 0 and message in result.stdout + result.stderr
 
 
 @pytest.mark.e2e
