@@ -19,7 +19,7 @@ def mobilesam_masks(snakemake, frames_dir: Path, out_dir: Path, logger) -> tuple
         transforms = json.loads(Path(snakemake.input.transforms).read_text())
         geometry = (transforms, SparseModel.from_json(json.loads(Path(snakemake.input.sparse).read_text())))
     carry = snakemake.params.carry
-    settings = CarrySettings(carry["max_points"], carry["box_margin"], carry["negative_snap_px"])
+    settings = CarrySettings(max_points=carry["max_points"], box_margin=carry["box_margin"], negative_snap_px=carry["negative_snap_px"])
     written, used = segment_frames_with_prompts(
         Path(snakemake.input.checkpoint), Path(snakemake.input.prompts), frames_dir, out_dir, geometry, settings,
         progress=progress_reporter(logger, "MobileSAM frames"),

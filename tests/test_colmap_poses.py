@@ -1,5 +1,6 @@
 """COLMAP poses: conversions checked by hand, and a real SfM run on rendered demo frames."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +67,7 @@ def test_sfm_on_shrunk_frames_recovers_the_cameras_and_carries_prompts(tmp_path:
     aligned = scale_to_truth * estimated @ rotation.T + translation
     assert np.abs(aligned - np.array(truth)).max() < 0.02 * spec.orbit_radius
 
-    sparse = SparseModel.from_json(colmap_poses.sparse_observations(reconstruction, scale))
+    sparse = SparseModel.from_json(json.loads(json.dumps(colmap_poses.sparse_observations(reconstruction, scale))))  # as sparse.json
     posed = {Path(f["file_path"]).name: np.asarray(f["transform_matrix"]) for f in transforms["frames"]}
     xy, ids = sparse.seen["frame_00002.png"]
     reprojected, _ = project(np.array([sparse.points[i] for i in ids]), posed["frame_00002.png"], transforms)
