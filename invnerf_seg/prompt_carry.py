@@ -52,6 +52,11 @@ class SparseModel:
         }
         return cls(points, seen)
 
+    @classmethod
+    def without_points(cls, frame_names: list[str]) -> "SparseModel":
+        """Posed frames with no sparse points (a posed dataset): every object must be triangulated."""
+        return cls({}, {name: (np.zeros((0, 2)), np.zeros(0, dtype=int)) for name in frame_names})
+
 
 def project(points: np.ndarray, c2w_opengl: np.ndarray, camera: dict) -> tuple[np.ndarray, np.ndarray]:
     """Pixel positions (N, 2) and depths (N,) of world points in an OpenGL-posed OPENCV camera."""

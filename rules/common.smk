@@ -81,8 +81,8 @@ def mobilesam_checkpoint():
 def mask_inputs(wildcards):
     """What the masks stage reads besides the frames, by mask source.
 
-    MobileSAM on a video scene also reads the poses and the COLMAP sparse
-    points, which carry the key frames' prompts to the other frames.
+    MobileSAM also reads the poses, which carry the key frames' prompts to
+    the other frames, and for a video scene the COLMAP sparse points.
     """
     masks = scene_config(wildcards)["masks"]
     if masks["source"] == "provided":
@@ -91,7 +91,7 @@ def mask_inputs(wildcards):
         return {"annotations": masks["path"]}
     if masks["source"] == "dataset":
         return {"posed_transforms": posed_transforms(wildcards)}
-    inputs = {"checkpoint": mobilesam_checkpoint(), "prompts": masks["prompts"]}
+    inputs = {"checkpoint": mobilesam_checkpoint(), "prompts": masks["prompts"], "transforms": f"results/{wildcards.scene}/poses/transforms.json"}
     if wildcards.scene in VIDEO_SCENES:
-        inputs.update(transforms=f"results/{wildcards.scene}/poses/transforms.json", sparse=f"results/{wildcards.scene}/poses/sparse.json")
+        inputs["sparse"] = f"results/{wildcards.scene}/poses/sparse.json"
     return inputs

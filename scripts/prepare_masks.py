@@ -10,14 +10,20 @@ from invnerf_seg.step import fail, progress_reporter, start_step
 
 
 def mobilesam_masks(snakemake, frames_dir: Path, out_dir: Path, logger) -> tuple[list[Path], dict]:
-    """MobileSAM on every frame; prompts carried from the key frames when the scene has COLMAP points."""
+    """MobileSAM on every frame, with prompts carried from the key frames to the other posed frames.
+
+    Video scenes carry them with COLMAP's sparse points (or triangulation);
+    posed datasets have no sparse points, so their objects are triangulated.
+    """
     from invnerf_seg.mobilesam import segment_frames_with_prompts
     from invnerf_seg.prompt_carry import CarrySettings, SparseModel
 
-    geometry = None
+    transforms = json.loads(Path(snakemake.input.transforms).read_text())
     if "sparse" in snakemake.input.keys():
-        transforms = json.loads(Path(snakemake.input.transforms).read_text())
-        geometry = (transforms, SparseModel.from_json(json.loads(Path(snakemake.input.sparse).read_text())))
+        sparse = SparseModel.from_json(json.loads(Path(snakemake.input.sparse).read_text()))
+    else:
+        sparse = SparseModel.without_points([Path(frame["file_path"]).name for frame in transforms["frames"]])
+    geometry = (transforms, sparse)
     carry = snakemake.params.carry
     settings = CarrySettings(max_points=carry["max_points"], box_margin=carry["box_margin"], negative_snap_px=carry["negative_snap_px"])
     written, used = segment_frames_with_prompts(

@@ -95,7 +95,7 @@ def test_an_object_without_sparse_points_is_triangulated_from_two_key_frames():
     found_centre, found_radius = triangulate_object(views, CarrySettings())
     assert np.linalg.norm(found_centre - centre) < 0.02 and found_radius == pytest.approx(radius, rel=0.1)
     assert triangulate_object(views[:1], CarrySettings()) is None  # one view cannot place it
-    sparse = SparseModel({1: np.array([5.0, 5.0, 0.0])}, {"a.png": (np.zeros((0, 2)), np.zeros(0, int)), "b.png": (np.zeros((0, 2)), np.zeros(0, int))})
+    sparse = SparseModel.without_points(["a.png", "b.png", "c.png"])  # a posed dataset: no sparse points at all
     keys = [KeyObject(name, {"id": 2}, mask) for name, (mask, _, _) in zip(["a.png", "b.png"], views)]
     lifted = lift_objects(keys, sparse, {"a.png": (left, CAMERA), "b.png": (right, CAMERA)}, CarrySettings(), "p")
     assert len(lifted[2].points) == 25 and all(i < 0 for i in lifted[2].points)  # stand-ins, never observed

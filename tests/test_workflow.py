@@ -188,3 +188,11 @@ def test_demo_end_to_end(tmp_path: Path):
 
     # Nothing changed: nothing reruns.
     assert "Nothing to be done" in snakemake(workdir, "-n").stdout
+
+    # A counting setting reruns counting and what follows it, never training.
+    workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config["count"].update(eps_fraction=0.35)))
+    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"count", "evaluate", "summary", "all"}
+    # A new frame rate reruns everything from the frames (and the demo's masks, made for those frames).
+    workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config["frames"].update(fps=4)))
+    rerun = set(jobs_of(snakemake(workdir, "-n").stdout))
+    assert {"demo_scene", "frames", "poses", "masks", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"} <= rerun
