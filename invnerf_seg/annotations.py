@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from invnerf_seg.masks import MaskError, frame_size, frames_covered_by, write_labels
+from invnerf_seg.frames import frame_size
+from invnerf_seg.masks import MaskError, frames_covered_by, write_labels
 
 SHAPE_TYPES = ("polygon", "rectangle", "circle")
 

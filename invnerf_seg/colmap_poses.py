@@ -14,6 +14,8 @@ import numpy as np
 import pycolmap
 from PIL import Image
 
+from invnerf_seg.frames import frame_size, list_frames
+
 log = logging.getLogger(__name__)
 
 # Parameter order of the COLMAP camera models we accept, named as transforms.json names them.
@@ -36,11 +38,10 @@ def sfm_images(frames_dir: Path, work_dir: Path, max_width: int | None) -> tuple
     Wide frames are shrunk to `max_width` for speed (features and matching
     scale with pixels); poses do not change and intrinsics are scaled back.
     """
-    frames = sorted(frames_dir.glob("*.png"))
+    frames = list_frames(frames_dir)
     if not frames:
         raise PoseError(f"no frames in {frames_dir}")
-    with Image.open(frames[0]) as first:
-        width = first.size[0]
+    width = frame_size(frames[0])[0]
     if not max_width or width <= max_width:
         return frames_dir, 1.0
     scale = max_width / width
@@ -166,8 +167,8 @@ def sparse_observations(reconstruction: pycolmap.Reconstruction, scale: float = 
     for image in reconstruction.images.values():
         if not image.has_pose:
             continue
-        seen = [(p.xy / scale).tolist() + [int(p.point3D_id)] for p in image.points2D if p.has_point3D()]
-        images[image.name] = {"xy": [s[:2] for s in seen], "ids": [s[2] for s in seen]}
+        observed = [p for p in image.points2D if p.has_point3D()]
+        images[image.name] = {"xy": [(p.xy / scale).tolist() for p in observed], "ids": [int(p.point3D_id) for p in observed]}
     return {"points": points, "images": images}
 
 

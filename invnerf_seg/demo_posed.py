@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from invnerf_seg.demo_scene import SceneSpec, build_scene, focal_length, orbit_camera_to_world, render
+from invnerf_seg.demo_scene import SceneSpec, build_scene, focal_length, orbit_camera_to_world, render, scene_truth
 
 
 def write_posed_demo(spec: SceneSpec, root: Path, n_views: int, image_format: str = "jpg") -> dict:
@@ -37,11 +37,5 @@ def write_posed_demo(spec: SceneSpec, root: Path, n_views: int, image_format: st
         Image.fromarray(np.where(instances > 0, 255, 0).astype(np.uint8)).save(root / "semantics" / f"{name}.png")
         transforms["frames"].append({"file_path": f"images/{name}.{image_format}", "semantic_path": f"semantics/{name}.png", "transform_matrix": c2w.tolist()})
     (root / "transforms.json").write_text(json.dumps(transforms, indent=2))
-    truth = {
-        "count": int(len(scene.fruit_centres)),
-        "centres": scene.fruit_centres.tolist(),
-        "radii": scene.fruit_radii.tolist(),
-        "object_diameter": float(2 * np.median(scene.fruit_radii)),
-    }
-    (root / "truth.json").write_text(json.dumps(truth, indent=2))
+    (root / "truth.json").write_text(json.dumps(scene_truth(scene), indent=2))
     return transforms

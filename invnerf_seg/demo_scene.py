@@ -281,6 +281,16 @@ def trace(scene: Scene, origins: np.ndarray, directions: np.ndarray) -> tuple[np
     return colours, labels
 
 
+def scene_truth(scene: Scene) -> dict:
+    """What the demo knows for evaluation: fruit count, centres and radii (world frame of the scene)."""
+    return {
+        "count": int(len(scene.fruit_centres)),
+        "centres": scene.fruit_centres.tolist(),
+        "radii": scene.fruit_radii.tolist(),
+        "object_diameter": float(2 * np.median(scene.fruit_radii)),
+    }
+
+
 def render(scene: Scene, spec: SceneSpec, c2w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """An 8-bit RGB image and the fruit-instance label image (0 = not a fruit).
 

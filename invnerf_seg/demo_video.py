@@ -16,7 +16,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image
 
-from invnerf_seg.demo_scene import Scene, SceneSpec, build_scene, focal_length, orbit_camera_to_world, render
+from invnerf_seg.demo_scene import Scene, SceneSpec, build_scene, focal_length, orbit_camera_to_world, render, scene_truth
 from invnerf_seg.frames import frame_name
 
 _worker_scene: tuple[Scene, SceneSpec, int] | None = None
@@ -90,10 +90,7 @@ def write_demo(spec: SceneSpec, extract_fps: float, video_path: Path, masks_dir:
     writer.close()
     Image.fromarray(preview).save(preview_path)
     truth = {
-        "count": int(len(scene.fruit_centres)),
-        "centres": scene.fruit_centres.tolist(),
-        "radii": scene.fruit_radii.tolist(),
-        "object_diameter": float(2 * np.median(scene.fruit_radii)),
+        **scene_truth(scene),
         "frame": "demo world (z up); cameras are OpenGL camera-to-world per extracted frame",
         "intrinsics": {"fl_x": focal_length(spec), "fl_y": focal_length(spec), "cx": spec.width / 2, "cy": spec.height / 2, "w": spec.width, "h": spec.height},
         "cameras": cameras,

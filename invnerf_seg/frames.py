@@ -11,6 +11,7 @@ from pathlib import Path
 
 import ffmpeg
 import imageio_ffmpeg
+from PIL import Image
 
 
 class VideoError(ValueError):
@@ -20,6 +21,17 @@ class VideoError(ValueError):
 def frame_name(index: int) -> str:
     """Name of the `index`-th extracted frame, counted from 1."""
     return f"frame_{index:05d}.png"
+
+
+def list_frames(frames_dir: Path) -> list[Path]:
+    """The frame images of a scene, in name order (video frames sort in time order)."""
+    return sorted(Path(frames_dir).glob("*.png"))
+
+
+def frame_size(frame: Path) -> tuple[int, int]:
+    """(width, height) of a frame image, read from its header."""
+    with Image.open(frame) as image:
+        return image.size
 
 
 def probe_video(video: Path) -> tuple[int, float]:

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from invnerf_seg.frames import frame_size, list_frames
+
 MASK_ENCODINGS = ("binary", "instance")
 BINARY_OBJECT = 255
 # Distinct overlay colours per object id (id 255, a binary object, gets the first).
@@ -27,17 +29,6 @@ PALETTE = np.array(
 
 class MaskError(ValueError):
     """The masks do not fit the frames."""
-
-
-def list_frames(frames_dir: Path) -> list[Path]:
-    """The frame images of a scene, in name order (video frames sort in time order)."""
-    return sorted(Path(frames_dir).glob("*.png"))
-
-
-def frame_size(frame: Path) -> tuple[int, int]:
-    """(width, height) of a frame image, read from its header."""
-    with Image.open(frame) as image:
-        return image.size
 
 
 def read_labels(path: Path, expected_size: tuple[int, int] | None = None, encoding: str = "instance") -> np.ndarray:

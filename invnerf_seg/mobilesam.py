@@ -27,9 +27,9 @@ from mobile_sam import sam_model_registry
 from PIL import Image
 from segment_anything import SamPredictor
 
-from invnerf_seg.masks import MaskError, frame_size, list_frames, write_labels
-from invnerf_seg.nerf_data import frame_camera
-from invnerf_seg.prompt_carry import CarrySettings, KeyObject, LiftedObject, SparseModel, carried_object, lift_objects
+from invnerf_seg.frames import frame_size, list_frames
+from invnerf_seg.masks import MaskError, write_labels
+from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carry_prompts, lift_objects, posed_cameras
 
 
 def load_predictor(checkpoint: Path | None) -> SamPredictor:
@@ -105,30 +105,6 @@ def object_labels(shape: tuple[int, int], objects: list[dict], masks: list[np.nd
     for obj, mask in zip(objects, masks):
         labels[mask] = obj["id"]
     return labels
-
-
-def posed_cameras(transforms: dict) -> dict[str, tuple[np.ndarray, dict]]:
-    """Per posed frame name, its OpenGL camera-to-world and its camera (size, intrinsics, distortion)."""
-    shared = {key: value for key, value in transforms.items() if key != "frames"}
-    return {
-        Path(frame["file_path"]).name: (np.asarray(frame["transform_matrix"], dtype=float), {**shared, **frame_camera(transforms, frame)})
-        for frame in transforms["frames"]
-    }
-
-
-def carry_prompts(lifted: dict[int, LiftedObject], sparse: SparseModel, cameras: dict[str, tuple[np.ndarray, dict]], frame_names: list[str], settings: CarrySettings) -> dict[str, list[dict]]:
-    """Prompts for every posed frame from the lifted objects (frames without a pose get none)."""
-    carried = {}
-    for name in frame_names:
-        if name not in cameras:
-            continue
-        objects = []
-        for object_id, obj in sorted(lifted.items()):
-            prompt = carried_object(obj, sparse, name, *cameras[name], settings)
-            if prompt is not None:
-                objects.append({"id": object_id, **prompt})
-        carried[name] = objects
-    return carried
 
 
 def segment_frames_with_prompts(

@@ -16,6 +16,9 @@ from PIL import Image
 from invnerf_seg.masks import read_object_mask
 
 
+INTRINSIC_KEYS = ("fl_x", "fl_y", "cx", "cy", "w", "h")
+
+
 class DatasetError(ValueError):
     """Frames, masks and poses do not fit together."""
 
@@ -37,7 +40,7 @@ def scaled_intrinsics(camera: dict, factor: float) -> dict:
 
 def frame_camera(transforms: dict, frame: dict) -> dict:
     """A frame's own size and intrinsics: per-frame keys override the shared ones."""
-    return {key: frame.get(key, transforms.get(key)) for key in ("fl_x", "fl_y", "cx", "cy", "w", "h")}
+    return {key: frame.get(key, transforms.get(key)) for key in INTRINSIC_KEYS}
 
 
 def resize_factor(width: int, max_width: int | None) -> float:

@@ -21,10 +21,10 @@ import numpy as np
 from PIL import Image
 
 from invnerf_seg.masks import MaskError, read_labels, write_labels
+from invnerf_seg.nerf_data import INTRINSIC_KEYS, frame_camera
 
 # Camera models of nerfstudio's transforms.json that the NeRF stages can train on.
 CAMERA_MODELS = ("SIMPLE_PINHOLE", "PINHOLE", "SIMPLE_RADIAL", "RADIAL", "OPENCV", "OPENCV_FISHEYE")
-INTRINSIC_KEYS = ("fl_x", "fl_y", "cx", "cy", "w", "h")
 DISTORTION_KEYS = ("k1", "k2", "k3", "k4", "p1", "p2")
 
 
@@ -62,8 +62,8 @@ def _read_transforms(root: Path) -> dict:
 
 
 def _frame_camera(meta: dict, frame: dict, where: str) -> dict:
-    """The frame's intrinsics: per-frame values override the top-level ones."""
-    camera = {key: frame.get(key, meta.get(key)) for key in INTRINSIC_KEYS}
+    """The frame's intrinsics (per-frame values override the top-level ones), all present."""
+    camera = frame_camera(meta, frame)
     missing = [key for key, value in camera.items() if value is None]
     if missing:
         raise PosedDatasetError(f"{where}: no {', '.join(missing)} (neither per frame nor at the top level)")

@@ -18,6 +18,7 @@ gives its radius; points on a smaller sphere stand in for its sparse points.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -235,3 +236,27 @@ def carried_object(obj: LiftedObject, sparse: SparseModel, frame_name: str, c2w:
             points.append(pixel.tolist())
             labels.append(0)
     return {"points": points, "labels": labels, "box": [float(low[0]), float(low[1]), float(high[0]), float(high[1])]}
+
+
+def posed_cameras(transforms: dict) -> dict[str, tuple[np.ndarray, dict]]:
+    """Per posed frame name, its OpenGL camera-to-world and its camera (shared keys, overridden per frame)."""
+    shared = {key: value for key, value in transforms.items() if key != "frames"}
+    return {
+        Path(frame["file_path"]).name: (np.asarray(frame["transform_matrix"], dtype=float), {**shared, **frame})
+        for frame in transforms["frames"]
+    }
+
+
+def carry_prompts(lifted: dict[int, LiftedObject], sparse: SparseModel, cameras: dict[str, tuple[np.ndarray, dict]], frame_names: list[str], settings: CarrySettings) -> dict[str, list[dict]]:
+    """Prompts for every posed frame from the lifted objects (frames without a pose get none)."""
+    carried = {}
+    for name in frame_names:
+        if name not in cameras:
+            continue
+        objects = []
+        for object_id, obj in sorted(lifted.items()):
+            prompt = carried_object(obj, sparse, name, *cameras[name], settings)
+            if prompt is not None:
+                objects.append({"id": object_id, **prompt})
+        carried[name] = objects
+    return carried

@@ -3,7 +3,8 @@
 import json
 from pathlib import Path
 
-from invnerf_seg.masks import MaskError, list_frames
+from invnerf_seg.frames import list_frames
+from invnerf_seg.masks import MaskError
 from invnerf_seg.nerf_data import DatasetError, build_datasets
 from invnerf_seg.step import fail, start_step
 

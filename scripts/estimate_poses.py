@@ -7,7 +7,7 @@ import numpy as np
 
 from invnerf_seg import colmap_poses
 from invnerf_seg.cloud_io import cloud_picture
-from invnerf_seg.masks import frame_size, list_frames
+from invnerf_seg.frames import frame_size, list_frames
 from invnerf_seg.step import fail, start_step
 
 

@@ -10,8 +10,7 @@ from PIL import Image
 from invnerf_seg import colmap_poses
 from invnerf_seg.demo_scene import SceneSpec, build_scene, focal_length, orbit_camera_to_world, render
 from invnerf_seg.metrics import similarity_transform
-from invnerf_seg.mobilesam import posed_cameras
-from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carried_object, lift_objects, project
+from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carried_object, lift_objects, posed_cameras, project
 
 
 def test_world_to_camera_becomes_opengl_camera_to_world():
