@@ -20,6 +20,8 @@ import open3d as o3d
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN, AgglomerativeClustering
 
+from invnerf_seg.mask_colours import classify
+
 NOISE = -1
 
 
@@ -128,25 +130,67 @@ def relabel(labels: np.ndarray) -> np.ndarray:
     return np.array([mapping.get(label, NOISE) for label in labels], dtype=int)
 
 
-def describe_objects(points: np.ndarray, labels: np.ndarray) -> list[dict]:
-    """Centre, point count, axis-aligned extent and diameter of each object."""
+def fit_sphere(points: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Least-squares sphere through the points (centre, radius); None when it does not fit.
+
+    The cloud holds the surface the cameras saw, often a cap of each object:
+    its mean lies off the object's centre, towards the cameras, and its
+    spread underestimates the size. A sphere fitted to the cap finds both.
+    It is refused for nearly flat points (a plane fits any huge sphere), a
+    sphere larger than the points' own extent, or points far off its surface.
+    """
+    if len(points) < 10:
+        return None
+    spread = np.linalg.svd(points - points.mean(axis=0), compute_uv=False)
+    if spread[2] < 0.1 * spread[0]:
+        return None
+    design = np.column_stack([2.0 * points, np.ones(len(points))])
+    solution, *_ = np.linalg.lstsq(design, (points**2).sum(axis=1), rcond=None)
+    centre = solution[:3]
+    squared = solution[3] + centre @ centre
+    if squared <= 0:
+        return None
+    radius = float(np.sqrt(squared))
+    off_surface = np.sqrt(((np.linalg.norm(points - centre, axis=1) - radius) ** 2).mean())
+    if radius > np.ptp(points, axis=0).max() or off_surface > 0.3 * radius:
+        return None
+    return centre, radius
+
+
+def describe_objects(points: np.ndarray, labels: np.ndarray, object_class: int | None = None) -> list[dict]:
+    """Centre, point count, extent and size of each object, in the cloud's world units.
+
+    `diameter` and `volume` come from a sphere fitted to the object's points
+    (`size_from: sphere`), or from their spread when no sphere fits
+    (`size_from: spread`, 4 x the RMS distance to their mean).
+    """
     objects = []
     for label in range(labels.max() + 1 if len(labels) else 0):
         members = points[labels == label]
+        sphere = fit_sphere(members)
+        centre, size, size_from = (sphere[0], 2.0 * sphere[1], "sphere") if sphere else (members.mean(axis=0), diameter(members), "spread")
         objects.append(
             {
                 "id": label,
-                "centre": members.mean(axis=0).tolist(),
+                **({} if object_class is None else {"class": object_class}),
+                "centre": np.asarray(centre).tolist(),
                 "points": int(len(members)),
                 "extent": (members.max(axis=0) - members.min(axis=0)).tolist(),
-                "diameter": diameter(members),
+                "diameter": float(size),
+                "volume": float(np.pi / 6.0 * size**3),
+                "size_from": size_from,
             }
         )
     return objects
 
 
 def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The cleaned cloud, its object labels, and what was decided on the way."""
+    """The cleaned cloud, its object labels, and what was decided on the way.
+
+    Without an object diameter (none given, none measured on the masks) it
+    is estimated from the cloud, a last resort: a cloud that breaks into
+    fragments makes the estimate too small.
+    """
     if len(points) == 0:
         return points, np.zeros(0, dtype=int), {"object_diameter": params.object_diameter, "estimated": params.object_diameter is None, "points_in": 0}
     cleaned = remove_outliers(points, params.outlier_neighbours, params.outlier_std_ratio)
@@ -167,3 +211,35 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
         "typical_cluster_points": typical,
     }
     return sampled, relabel(labels), decisions
+
+
+@dataclass
+class ClassCounts:
+    """Objects of every class, numbered across classes, and the clustered points they come from."""
+
+    objects: list[dict]
+    per_class: dict[str, int]
+    decisions: dict[str, dict]
+    points: np.ndarray
+    labels: np.ndarray
+
+
+def count_by_class(points: np.ndarray, colours: np.ndarray, classes: dict, params: CountParams) -> ClassCounts:
+    """Split the cloud by predicted colour into its classes, then cluster and count each class apart.
+
+    Objects of different classes are never merged, however close: the
+    double-pod case, two touching pods told apart by their mask values.
+    """
+    point_classes = classify(colours, classes, threshold=0.0)
+    multiclass = len(classes) > 1
+    objects, per_class, decisions, point_parts, label_parts = [], {}, {}, [], []
+    for value in classes:
+        sampled, labels, decided = count_objects(points[point_classes == value], params)
+        offset = len(objects)
+        for obj in describe_objects(sampled, labels, object_class=value if multiclass else None):
+            objects.append({**obj, "id": obj["id"] + offset})
+        per_class[str(value)] = len(objects) - offset
+        decisions[str(value)] = decided
+        point_parts.append(sampled.reshape(-1, 3))
+        label_parts.append(np.where(labels == NOISE, NOISE, labels + offset))
+    return ClassCounts(objects, per_class, decisions, np.concatenate(point_parts), np.concatenate(label_parts).astype(int))

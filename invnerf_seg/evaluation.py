@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from invnerf_seg.mask_colours import classify
 from invnerf_seg.metrics import iou, match_objects, psnr, similarity_transform
 from invnerf_seg.nerf_model import LoadedRun
 
@@ -31,9 +32,23 @@ def image_scores(views: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[str, f
     return {stem: psnr(rendered, target) for stem, rendered, target in views}
 
 
-def mask_scores(views: list[tuple[str, np.ndarray, np.ndarray]], threshold: float) -> dict[str, float]:
-    """IoU per held-out view of the rendered mask (mean grey > threshold) with the true mask (> 0.5)."""
-    return {stem: iou(rendered.mean(axis=2) > threshold, target.mean(axis=2) > 0.5) for stem, rendered, target in views}
+def class_iou(rendered: np.ndarray, target: np.ndarray, classes: dict, threshold: float) -> float:
+    """IoU of a rendered mask with the true one, averaged over the classes either shows.
+
+    A rendered pixel is of a class when its colour matches the class colour
+    better than `threshold` (as in the export); a true pixel when it does
+    better than 0.5. With one class this is the object IoU.
+    """
+    predicted, true = classify(rendered, classes, threshold), classify(target, classes, 0.5)
+    shown = [value for value in classes if (predicted == value).any() or (true == value).any()]
+    if not shown:
+        return 1.0
+    return float(np.mean([iou(predicted == value, true == value) for value in shown]))
+
+
+def mask_scores(views: list[tuple[str, np.ndarray, np.ndarray]], classes: dict, threshold: float) -> dict[str, float]:
+    """Class IoU per held-out view of the rendered mask with the true mask."""
+    return {stem: class_iou(rendered, target, classes, threshold) for stem, rendered, target in views}
 
 
 def mask_sheet(views: list[tuple[str, np.ndarray, np.ndarray]], path: Path, max_views: int = 4) -> None:
@@ -43,14 +58,35 @@ def mask_sheet(views: list[tuple[str, np.ndarray, np.ndarray]], path: Path, max_
     Image.fromarray((np.concatenate(columns, axis=1) * 255).astype(np.uint8)).save(path)
 
 
+def truth_alignment(transforms: dict, truth: dict) -> tuple[float, np.ndarray, np.ndarray, float] | None:
+    """Similarity (scale, rotation, translation) from the scene's world to the truth's, and its camera RMSE.
+
+    COLMAP's world has its own scale and orientation: the camera centres
+    known in both worlds tie them. None when fewer than 3 cameras are shared.
+    """
+    estimated, known = [], []
+    for frame in transforms["frames"]:
+        name = Path(frame["file_path"]).name
+        if name in truth.get("cameras", {}):
+            estimated.append(np.asarray(frame["transform_matrix"])[:3, 3])
+            known.append(np.asarray(truth["cameras"][name])[:3, 3])
+    if len(estimated) < 3:
+        return None
+    scale, rotation, translation = similarity_transform(np.array(estimated), np.array(known))
+    aligned_cameras = scale * np.array(estimated) @ rotation.T + translation
+    rmse = float(np.sqrt(((aligned_cameras - np.array(known)) ** 2).sum(axis=1).mean()))
+    return scale, rotation, translation, rmse
+
+
 def count_report(count: dict, truth: dict | None, transforms: dict, same_world: bool = False) -> dict:
     """Predicted against true count; with true centres, detections matched to objects.
 
     `same_world` says the detections are already in the truth's world (posed
-    input keeps its own frame). Otherwise (video scenes, COLMAP's world) the
-    camera centres known in both worlds give the similarity transform to it.
+    input keeps its own frame); otherwise the cameras align the two worlds.
+    A detection matches a true object when its centre lies within the true
+    object's radius of it: inside the object, whatever the object's size.
     """
-    report = {"count_predicted": count["count"]}
+    report = {"count_predicted": count["count"], "count_per_class": count.get("per_class", {})}
     if truth is None:
         return report
     report["count_true"] = truth["count"]
@@ -59,18 +95,11 @@ def count_report(count: dict, truth: dict | None, transforms: dict, same_world: 
         return report
     detections = np.array([obj["centre"] for obj in count["objects"]]).reshape(-1, 3)
     if not same_world:
-        estimated, known = [], []
-        for frame in transforms["frames"]:
-            name = Path(frame["file_path"]).name
-            if name in truth.get("cameras", {}):
-                estimated.append(np.asarray(frame["transform_matrix"])[:3, 3])
-                known.append(np.asarray(truth["cameras"][name])[:3, 3])
-        if len(estimated) < 3:
+        alignment = truth_alignment(transforms, truth)
+        if alignment is None:
             return report
-        scale, rotation, translation = similarity_transform(np.array(estimated), np.array(known))
-        aligned_cameras = scale * np.array(estimated) @ rotation.T + translation
+        scale, rotation, translation, report["camera_alignment_rmse"] = alignment
         detections = scale * detections @ rotation.T + translation
-        report["camera_alignment_rmse"] = float(np.sqrt(((aligned_cameras - np.array(known)) ** 2).sum(axis=1).mean()))
     radius = truth.get("object_diameter", 0.0) / 2 or float(np.median(truth.get("radii", [0.05])))
     report["matching"] = match_objects(detections, np.array(truth["centres"]), max_distance=radius)
     return report

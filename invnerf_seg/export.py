@@ -1,10 +1,10 @@
 """The segmented point cloud, sampled from the fine-tuned field.
 
-After fine-tuning on masks, the field's colour says "object" (white) or
-"background" (black) and its density sits where the surfaces are. A sample
-point belongs to the cloud when, along a training ray:
+After fine-tuning on masks, the field's colour says "object" (white, or its
+class colour) or "background" (black) and its density sits where the
+surfaces are. A sample point belongs to the cloud when, along a training ray:
   - its density is high (a surface, not empty space),
-  - its predicted colour is white (object, not background), and
+  - its predicted colour matches a class colour (object, not background), and
   - it is visible from that camera (transmittance before it is not ~0), so
     nothing the cameras never saw (inside or behind surfaces) is kept.
 Points are taken from the nerfstudio frame back to the input's world frame.
@@ -20,16 +20,18 @@ from nerfstudio.cameras.cameras import Cameras
 from nerfstudio.field_components.field_heads import FieldHeadNames
 from nerfstudio.models.base_model import Model
 
+from invnerf_seg.mask_colours import class_scores
+
 
 @dataclass
 class ExportParams:
     """Thresholds of the export; densities are in nerfstudio's normalised units.
 
-    `min_whiteness` has no default: it is the workflow's `mask_threshold`, so
-    that the cloud and the IoU judge "object" alike.
+    `min_colour_match` has no default: it is the workflow's `mask_threshold`,
+    so that the cloud and the IoU judge "object" alike.
     """
 
-    min_whiteness: float
+    min_colour_match: float
     min_density: float = 5.0
     min_transmittance: float = 0.1
     pixel_stride: int = 2
@@ -42,8 +44,8 @@ def to_world(points: np.ndarray, dataparser_transform: np.ndarray, dataparser_sc
     return (points / dataparser_scale - translation) @ rotation
 
 
-def select_samples(density: torch.Tensor, rgb: torch.Tensor, deltas: torch.Tensor, params: ExportParams) -> torch.Tensor:
-    """Boolean [rays, samples] of samples that are dense, white and visible.
+def select_samples(density: torch.Tensor, rgb: torch.Tensor, deltas: torch.Tensor, params: ExportParams, classes: dict) -> torch.Tensor:
+    """Boolean [rays, samples] of samples that are dense, of a class colour and visible.
 
     Transmittance is the light that reaches a sample from the camera:
     exp(-sum of density x length of the samples before it).
@@ -51,8 +53,8 @@ def select_samples(density: torch.Tensor, rgb: torch.Tensor, deltas: torch.Tenso
     optical_depth = (density * deltas).squeeze(-1)
     before = torch.cumsum(optical_depth, dim=-1) - optical_depth
     transmittance = torch.exp(-before)
-    whiteness = rgb.min(dim=-1).values
-    return (density.squeeze(-1) > params.min_density) & (whiteness > params.min_whiteness) & (transmittance > params.min_transmittance)
+    colour_match = class_scores(rgb, classes).max(dim=-1).values
+    return (density.squeeze(-1) > params.min_density) & (colour_match > params.min_colour_match) & (transmittance > params.min_transmittance)
 
 
 def inside_camera_ball(points: np.ndarray, camera_centres: np.ndarray) -> np.ndarray:
@@ -62,29 +64,62 @@ def inside_camera_ball(points: np.ndarray, camera_centres: np.ndarray) -> np.nda
     return np.linalg.norm(points - centroid, axis=1) <= radius
 
 
+@dataclass
+class FieldSamples:
+    """The proposal sampler's samples along one chunk of rays, as the fine-tuned field sees them."""
+
+    positions: torch.Tensor  # [rays, samples, 3], nerfstudio frame
+    density: torch.Tensor  # [rays, samples, 1]
+    rgb: torch.Tensor  # [rays, samples, 3]
+    deltas: torch.Tensor  # [rays, samples, 1]
+
+
 @torch.no_grad()
-def sample_object_points(model: Model, cameras: Cameras, params: ExportParams, progress=None) -> tuple[np.ndarray, np.ndarray]:
-    """Object points (nerfstudio frame) and their predicted colours from every training view."""
+def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_chunk: int, progress=None):
+    """Every `pixel_stride`-th pixel's ray of every view, sampled as at render time, chunk by chunk.
+
+    The samples are those the model itself renders with (collider, then the
+    proposal sampler), so the export looks where the renderer looks.
+    """
     model.eval()
     device = model.device
-    points, colours = [], []
     for camera_index in range(len(cameras)):
         bundle = cameras.generate_rays(camera_indices=camera_index).to(device)
         height, width = bundle.shape
-        rows = torch.arange(0, height, params.pixel_stride, device=device)
-        cols = torch.arange(0, width, params.pixel_stride, device=device)
-        flat = (rows[:, None] * width + cols[None, :]).reshape(-1)
-        bundle = bundle.flatten()[flat]
-        for start in range(0, len(bundle), params.rays_per_chunk):
-            chunk = model.collider(bundle[start : start + params.rays_per_chunk])
+        rows = torch.arange(0, height, pixel_stride, device=device)
+        cols = torch.arange(0, width, pixel_stride, device=device)
+        bundle = bundle.flatten()[(rows[:, None] * width + cols[None, :]).reshape(-1)]
+        for start in range(0, len(bundle), rays_per_chunk):
+            chunk = model.collider(bundle[start : start + rays_per_chunk])
             ray_samples, _, _ = model.proposal_sampler(chunk, density_fns=model.density_fns)
-            field_outputs = model.field.forward(ray_samples)
-            density = field_outputs[FieldHeadNames.DENSITY]
-            rgb = field_outputs[FieldHeadNames.RGB]
-            keep = select_samples(density, rgb, ray_samples.deltas, params)
-            positions = ray_samples.frustums.get_positions()
-            points.append(positions[keep].cpu().numpy())
-            colours.append(rgb[keep].cpu().numpy())
+            outputs = model.field.forward(ray_samples)
+            yield FieldSamples(ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas)
         if progress is not None:
-            progress(camera_index + 1, len(cameras), sum(len(p) for p in points))
-    return np.concatenate(points) if points else np.zeros((0, 3)), np.concatenate(colours) if colours else np.zeros((0, 3))
+            progress(camera_index + 1, len(cameras))
+
+
+def sample_object_points(model: Model, cameras: Cameras, params: ExportParams, classes: dict, progress=None) -> tuple[np.ndarray, np.ndarray]:
+    """Object points (nerfstudio frame) and their predicted colours from every training view.
+
+    An empty result is an error that says how far the field is from the
+    thresholds, not an empty cloud for counting to report as zero objects.
+    """
+    points, colours = [], []
+    best_density, best_match = 0.0, 0.0
+    for samples in field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk, progress):
+        keep = select_samples(samples.density, samples.rgb, samples.deltas, params, classes)
+        points.append(samples.positions[keep].cpu().numpy())
+        colours.append(samples.rgb[keep].cpu().numpy())
+        best_density = max(best_density, float(samples.density.max()))
+        best_match = max(best_match, float(class_scores(samples.rgb, classes).max()))
+    if not any(len(chunk) for chunk in points):
+        raise EmptyCloudError(
+            f"the fine-tuned field gives an empty cloud: its highest density is {best_density:.3g} (min_density {params.min_density}) "
+            f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
+            "Look at the fine-tuning log and the masks: a field that never took the mask colours has not learnt the masks"
+        )
+    return np.concatenate(points), np.concatenate(colours)
+
+
+class EmptyCloudError(RuntimeError):
+    """The fine-tuned field has no sample that passes the thresholds."""

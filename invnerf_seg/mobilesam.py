@@ -29,7 +29,8 @@ from segment_anything import SamPredictor
 
 from invnerf_seg.frames import frame_size, list_frames
 from invnerf_seg.masks import MaskError, write_labels
-from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carry_prompts, lift_objects, posed_cameras
+from invnerf_seg.cameras import posed_cameras
+from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carry_prompts, lift_objects
 
 
 def load_predictor(checkpoint: Path | None) -> SamPredictor:

@@ -13,10 +13,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from invnerf_seg.masks import read_object_mask
+from invnerf_seg.mask_colours import class_colours, colour_image, write_classes
+from invnerf_seg.masks import read_labels
 
 
 INTRINSIC_KEYS = ("fl_x", "fl_y", "cx", "cy", "w", "h")
+CLASSES_FILE = "classes.json"  # in the mask dataset: mask value -> colour
 
 
 class DatasetError(ValueError):
@@ -55,19 +57,28 @@ def frame_stems(transforms: dict) -> list[str]:
     return [Path(frame["file_path"]).stem for frame in transforms["frames"]]
 
 
-def mask_as_rgb(mask: np.ndarray) -> np.ndarray:
-    """A boolean mask as the white-on-black RGB image the fine-tuning learns from."""
-    grey = np.where(mask, 255, 0).astype(np.uint8)
-    return np.repeat(grey[..., None], 3, axis=2)
+def mask_classes(masks_dir: Path, stems: list[str], multiclass: bool) -> dict[int, tuple[float, float, float]]:
+    """The class colours of a scene's masks: white alone, or one colour per mask value over all frames."""
+    if not multiclass:
+        return class_colours([], multiclass=False)
+    values: set[int] = set()
+    for stem in stems:
+        mask_path = masks_dir / f"{stem}.png"
+        if mask_path.is_file():
+            values.update(int(v) for v in np.unique(read_labels(mask_path)))
+    return class_colours(sorted(values), multiclass=True)
 
 
-def build_datasets(transforms: dict, frames_dir: Path, masks_dir: Path, rgb_dir: Path, mask_dir: Path, max_width: int | None) -> dict:
+def build_datasets(transforms: dict, frames_dir: Path, masks_dir: Path, rgb_dir: Path, mask_dir: Path, max_width: int | None, multiclass: bool = False) -> dict:
     """Write the RGB and the mask dataset folders; return their shared transforms.
 
     Every frame that has a pose must have a frame image and a mask of the same
     size; anything else stops here, naming the file, before hours of training.
+    The mask dataset's images are the masks in their class colours, and its
+    classes.json says which colour is which mask value.
     """
     stems = frame_stems(transforms)
+    classes = mask_classes(masks_dir, stems, multiclass)
     shared = scaled_intrinsics({key: value for key, value in transforms.items() if key != "frames"}, resize_factor(int(transforms.get("w", 0)), max_width))
     shared["frames"] = []
     for directory in (rgb_dir, mask_dir):
@@ -85,13 +96,14 @@ def build_datasets(transforms: dict, frames_dir: Path, masks_dir: Path, rgb_dir:
             raise DatasetError(f"frame {frame_path} is {image.size[0]}x{image.size[1]}, transforms.json says {camera['w']}x{camera['h']}")
         factor = resize_factor(int(camera["w"]), max_width)
         size = (int(round(camera["w"] * factor)), int(round(camera["h"] * factor)))
-        mask = read_object_mask(mask_path, expected_size=image.size)
+        labels = read_labels(mask_path, expected_size=image.size)
         image.resize(size, Image.BOX).save(rgb_dir / "images" / f"{stem}.png")
-        Image.fromarray(mask_as_rgb(mask)).resize(size, Image.BOX).save(mask_dir / "images" / f"{stem}.png")
+        Image.fromarray(colour_image(labels, classes)).resize(size, Image.BOX).save(mask_dir / "images" / f"{stem}.png")
         per_frame = {key: value for key, value in frame.items() if key not in ("file_path", "transform_matrix")}
         entry = {"file_path": f"images/{stem}.png", "transform_matrix": frame["transform_matrix"]}
         shared["frames"].append({**entry, **scaled_intrinsics(per_frame, factor)})
     text = json.dumps(shared, indent=2)
     for directory in (rgb_dir, mask_dir):
         (directory / "transforms.json").write_text(text)
+    write_classes(mask_dir / CLASSES_FILE, classes)
     return shared

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+import yaml
 
 from invnerf_seg.nerfstudio_method import METHOD_NAME
 
@@ -149,6 +150,29 @@ def same_frames_and_cameras(first: Path, second: Path) -> None:
     """
     if json.loads(first.read_text()) != json.loads(second.read_text()):
         raise ValueError(f"{second} differs from {first}: the fine-tuning must use the RGB run's frames and cameras")
+
+
+def model_mismatches(trained_model, preset_model: dict) -> list[str]:
+    """The preset's model options (far plane and all) that a trained run's model config does not share."""
+    mismatches = []
+    for key, wanted in preset_model.items():
+        trained = getattr(trained_model, key, None)
+        normalised = list(trained) if isinstance(trained, (list, tuple)) else trained
+        if normalised != (list(wanted) if isinstance(wanted, (list, tuple)) else wanted):
+            mismatches.append(f"{key}: RGB run {trained!r}, fine-tuning {wanted!r}")
+    return mismatches
+
+
+def same_model_as_rgb_run(rgb_config: Path, preset_model: dict) -> None:
+    """Refuse to fine-tune with model options (far plane, sizes) other than the RGB run was trained with.
+
+    The fine-tuning loads the RGB weights into the model its own options
+    build: a different far plane would silently sample other space.
+    """
+    trained = yaml.load(rgb_config.read_text(), Loader=yaml.Loader)  # nerfstudio's own config file, as ns-train writes it
+    mismatches = model_mismatches(trained.pipeline.model, preset_model)
+    if mismatches:
+        raise ValueError(f"{rgb_config} was trained with other model options than the fine-tuning asks for ({'; '.join(mismatches)}); rerun the RGB stage")
 
 
 def checkpoint_dir(output_dir: Path, experiment: str) -> Path:

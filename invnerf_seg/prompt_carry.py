@@ -18,10 +18,10 @@ gives its radius; points on a smaller sphere stand in for its sparse points.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from invnerf_seg.cameras import project
 from invnerf_seg.masks import MaskError
 
 
@@ -57,22 +57,6 @@ class SparseModel:
     def without_points(cls, frame_names: list[str]) -> "SparseModel":
         """Posed frames with no sparse points (a posed dataset): every object must be triangulated."""
         return cls({}, {name: (np.zeros((0, 2)), np.zeros(0, dtype=int)) for name in frame_names})
-
-
-def project(points: np.ndarray, c2w_opengl: np.ndarray, camera: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel positions (N, 2) and depths (N,) of world points in an OpenGL-posed OPENCV camera."""
-    c2w = np.asarray(c2w_opengl, dtype=float)
-    in_camera = (np.asarray(points, dtype=float).reshape(-1, 3) - c2w[:3, 3]) @ c2w[:3, :3]
-    x, y, depth = in_camera[:, 0], -in_camera[:, 1], -in_camera[:, 2]  # OpenGL -> OpenCV axes
-    safe = np.where(np.abs(depth) < 1e-12, 1e-12, depth)
-    xn, yn = x / safe, y / safe
-    k1, k2, k3, p1, p2 = (float(camera.get(key, 0.0)) for key in ("k1", "k2", "k3", "p1", "p2"))
-    r2 = xn**2 + yn**2
-    radial = 1 + k1 * r2 + k2 * r2**2 + k3 * r2**3
-    xd = xn * radial + 2 * p1 * xn * yn + p2 * (r2 + 2 * xn**2)
-    yd = yn * radial + p1 * (r2 + 2 * yn**2) + 2 * p2 * xn * yn
-    pixels = np.stack([camera["fl_x"] * xd + camera["cx"], camera["fl_y"] * yd + camera["cy"]], axis=1)
-    return pixels, depth
 
 
 def points_inside_mask(xy: np.ndarray, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -236,15 +220,6 @@ def carried_object(obj: LiftedObject, sparse: SparseModel, frame_name: str, c2w:
             points.append(pixel.tolist())
             labels.append(0)
     return {"points": points, "labels": labels, "box": [float(low[0]), float(low[1]), float(high[0]), float(high[1])]}
-
-
-def posed_cameras(transforms: dict) -> dict[str, tuple[np.ndarray, dict]]:
-    """Per posed frame name, its OpenGL camera-to-world and its camera (shared keys, overridden per frame)."""
-    shared = {key: value for key, value in transforms.items() if key != "frames"}
-    return {
-        Path(frame["file_path"]).name: (np.asarray(frame["transform_matrix"], dtype=float), {**shared, **frame})
-        for frame in transforms["frames"]
-    }
 
 
 def carry_prompts(lifted: dict[int, LiftedObject], sparse: SparseModel, cameras: dict[str, tuple[np.ndarray, dict]], frame_names: list[str], settings: CarrySettings) -> dict[str, list[dict]]:

@@ -50,8 +50,12 @@ def scene_stages(scene):
 
 
 def preset(wildcards):
-    """The model preset of the scene a job works on."""
-    return config["presets"][scene_config(wildcards)["preset"]]
+    """The model preset of the scene a job works on, with the scene's own far plane when it sets one."""
+    chosen = config["presets"][scene_config(wildcards)["preset"]]
+    far_plane = scene_config(wildcards).get("far_plane")
+    if far_plane is None:
+        return chosen
+    return {**chosen, "model": {**chosen["model"], "far_plane": far_plane}}
 
 
 def posed_transforms(wildcards):

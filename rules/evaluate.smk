@@ -4,6 +4,7 @@ rule evaluate:
         unpack(truth_files),
         rgb_run="results/{scene}/nerf/rgb",
         seg_run="results/{scene}/nerf/seg",
+        mask_dataset="results/{scene}/nerf/data_mask",
         counts="results/{scene}/invnerf/count.json",
         transforms="results/{scene}/poses/transforms.json",
     output:

@@ -9,6 +9,7 @@ rule nerf_data:
         mask=directory("results/{scene}/nerf/data_mask"),
     params:
         image_width=lambda wildcards: preset(wildcards)["image_width"],
+        multiclass=lambda wildcards: scene_config(wildcards)["masks"].get("multiclass", False),
     log:
         "logs/{scene}/nerf_data.log",
     benchmark:

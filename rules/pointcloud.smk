@@ -1,7 +1,8 @@
 rule export_cloud:
-    """Sample the fine-tuned field: dense, white, visible samples form the segmented cloud."""
+    """Sample the fine-tuned field: dense, visible samples of a class colour form the segmented cloud."""
     input:
         run="results/{scene}/nerf/seg",
+        mask_dataset="results/{scene}/nerf/data_mask",
     output:
         cloud="results/{scene}/invnerf/cloud.ply",
         picture="results/{scene}/invnerf/cloud.png",
@@ -24,9 +25,12 @@ rule export_cloud:
 
 
 rule count:
-    """Cluster the cloud into objects (outliers, voxels, DBSCAN, merge, split) and count them."""
+    """Cluster the cloud into objects per class (outliers, voxels, DBSCAN, merge, split) and count them."""
     input:
         cloud="results/{scene}/invnerf/cloud.ply",
+        mask_dataset="results/{scene}/nerf/data_mask",
+        masks="results/{scene}/masks",
+        transforms="results/{scene}/poses/transforms.json",
     output:
         counts="results/{scene}/invnerf/count.json",
         clusters="results/{scene}/invnerf/clusters.ply",

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from invnerf_seg.frames import list_frames
+from invnerf_seg.mask_colours import ClassError
 from invnerf_seg.masks import MaskError
 from invnerf_seg.nerf_data import DatasetError, build_datasets
 from invnerf_seg.step import fail, start_step
@@ -15,9 +16,9 @@ def main(snakemake) -> None:
     try:
         shared = build_datasets(
             transforms, Path(snakemake.input.frames), Path(snakemake.input.masks),
-            Path(snakemake.output.rgb), Path(snakemake.output.mask), snakemake.params.image_width,
+            Path(snakemake.output.rgb), Path(snakemake.output.mask), snakemake.params.image_width, snakemake.params.multiclass,
         )
-    except (DatasetError, MaskError) as error:
+    except (DatasetError, MaskError, ClassError) as error:
         fail(logger, error)
     n_frames = len(list_frames(Path(snakemake.input.frames)))
     logger.info("%d of %d frames (those with a pose) in both datasets, %sx%s", len(shared["frames"]), n_frames, shared.get("w", "?"), shared.get("h", "?"))

@@ -1,4 +1,4 @@
-"""Snakemake step: cluster the segmented cloud into objects and count them."""
+"""Snakemake step: cluster the segmented cloud into objects, class by class, and count them."""
 
 import json
 from pathlib import Path
@@ -6,24 +6,41 @@ from pathlib import Path
 import numpy as np
 
 from invnerf_seg.cloud_io import cloud_picture, label_colours, read_ply, write_ply
-from invnerf_seg.clustering import CountParams, count_objects, describe_objects
+from invnerf_seg.clustering import CountParams, count_by_class
+from invnerf_seg.mask_colours import read_classes
+from invnerf_seg.nerf_data import CLASSES_FILE
+from invnerf_seg.object_size import object_diameter_setting
 from invnerf_seg.step import start_step
 
 
 def main(snakemake) -> None:
     logger = start_step(snakemake.log[0], "count")
     settings = dict(snakemake.params.settings)
-    if settings["object_diameter"] == "auto":
-        settings["object_diameter"] = None
-    points, _ = read_ply(Path(snakemake.input.cloud))
-    sampled, labels, decisions = count_objects(points, CountParams(**settings))
-    objects = describe_objects(sampled, labels)
-    result = {"count": len(objects), "objects": objects, "clustering": decisions, "frame": "world frame of the scene's transforms.json"}
+    points, colours = read_ply(Path(snakemake.input.cloud))
+    transforms = json.loads(Path(snakemake.input.transforms).read_text())
+    size, size_source = object_diameter_setting(settings.pop("object_diameter"), points, transforms, Path(snakemake.input.masks))
+    params = CountParams(object_diameter=size, **settings)
+    logger.info("object diameter %s (from the %s)", f"{size:.4g}" if size else "to be estimated", size_source)
+
+    classes = read_classes(Path(snakemake.input.mask_dataset) / CLASSES_FILE)
+    counted = count_by_class(points, colours, classes, params)
+    for value, found in counted.per_class.items():
+        logger.info("class %s: %d objects", value, found)
+    objects, per_class = counted.objects, counted.per_class
+    result = {
+        "count": len(objects),
+        "per_class": per_class,
+        "objects": objects,
+        "object_diameter": {"value": size, "source": size_source},
+        "clustering": counted.decisions,
+        "frame": "world frame of the scene's transforms.json",
+    }
     Path(snakemake.output.counts).write_text(json.dumps(result, indent=2))
+    sampled, labels = counted.points, counted.labels
     write_ply(Path(snakemake.output.clusters), sampled, label_colours(labels))
     centres = np.array([obj["centre"] for obj in objects]).reshape(-1, 3)
     cloud_picture(Path(snakemake.output.picture), sampled, label_colours(labels), f"{len(objects)} objects", extra=centres)
-    logger.info("%d objects counted (object diameter %.4g, %s)", len(objects), decisions["object_diameter"] or 0, "estimated" if decisions["estimated"] else "from config")
+    logger.info("%d objects counted (%s)", len(objects), ", ".join(f"class {k}: {v}" for k, v in per_class.items()))
 
 
 if __name__ == "__main__":

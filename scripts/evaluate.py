@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from invnerf_seg.evaluation import count_report, image_scores, mask_scores, mask_sheet, render_eval_views
+from invnerf_seg.mask_colours import read_classes
+from invnerf_seg.nerf_data import CLASSES_FILE
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.nerf_train import run_dir
 from invnerf_seg.step import start_step
@@ -22,7 +24,8 @@ def main(snakemake) -> None:
     gc.collect()
     seg_run = load_run(run_dir(Path(snakemake.input.seg_run), scene) / "config.yml")
     mask_views = render_eval_views(seg_run)
-    iou_per_view = mask_scores(mask_views, snakemake.params.mask_threshold)
+    classes = read_classes(Path(snakemake.input.mask_dataset) / CLASSES_FILE)
+    iou_per_view = mask_scores(mask_views, classes, snakemake.params.mask_threshold)
     mask_sheet(mask_views, Path(snakemake.output.picture))
 
     count = json.loads(Path(snakemake.input.counts).read_text())

@@ -6,7 +6,16 @@ preset, loaded from the RGB checkpoint, trained on the mask dataset.
 
 from pathlib import Path
 
-from invnerf_seg.nerf_train import checkpoint_dir, device_type, run_training, same_frames_and_cameras, train_command, write_finetune_start
+from invnerf_seg.nerf_train import (
+    checkpoint_dir,
+    device_type,
+    run_dir,
+    run_training,
+    same_frames_and_cameras,
+    same_model_as_rgb_run,
+    train_command,
+    write_finetune_start,
+)
 from invnerf_seg.step import fail, start_step
 
 
@@ -18,6 +27,7 @@ def main(snakemake) -> None:
     if stage == "nerf_finetune":
         try:
             same_frames_and_cameras(Path(snakemake.input.rgb_dataset) / "transforms.json", Path(snakemake.input.dataset) / "transforms.json")
+            same_model_as_rgb_run(run_dir(Path(snakemake.input.rgb_run), scene) / "config.yml", snakemake.params.model)
         except ValueError as error:
             fail(logger, error)
         load_dir = write_finetune_start(checkpoint_dir(Path(snakemake.input.rgb_run), scene), Path(snakemake.output.run) / "start")

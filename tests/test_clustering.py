@@ -6,10 +6,12 @@ import pytest
 from invnerf_seg.clustering import (
     NOISE,
     CountParams,
+    count_by_class,
     count_objects,
     describe_objects,
     diameter,
     estimate_object_diameter,
+    fit_sphere,
     merge_small_clusters,
     split_large_clusters,
 )
@@ -101,3 +103,36 @@ def test_diameter_of_a_sphere_surface(rng):
 def test_empty_cloud_counts_zero():
     sampled, labels, _ = count_objects(np.zeros((0, 3)), CountParams(object_diameter=0.1))
     assert len(sampled) == 0 and describe_objects(sampled, labels) == []
+
+
+def test_a_seen_cap_gives_the_object_centre_and_size(rng):
+    # Only the camera-facing half of a fruit is in the cloud: its mean is off-centre, the sphere is not.
+    points = sphere_surface((1.0, 2.0, 3.0), 0.05, 600, rng)
+    cap = points[points[:, 2] > 3.0]
+    centre, radius = fit_sphere(cap)
+    assert np.allclose(centre, (1.0, 2.0, 3.0), atol=0.003) and radius == pytest.approx(0.05, rel=0.05)
+    (obj,) = describe_objects(cap, np.zeros(len(cap), dtype=int))
+    assert obj["size_from"] == "sphere" and obj["diameter"] == pytest.approx(0.1, rel=0.05)
+    assert obj["volume"] == pytest.approx(np.pi / 6 * 0.1**3, rel=0.15)
+    assert np.linalg.norm(cap.mean(axis=0) - (1.0, 2.0, 3.0)) > 0.02
+
+
+def test_a_flat_patch_falls_back_to_the_spread(rng):
+    patch = np.column_stack([rng.uniform(0, 0.1, 200), rng.uniform(0, 0.1, 200), np.zeros(200)])
+    (obj,) = describe_objects(patch, np.zeros(200, dtype=int))
+    assert obj["size_from"] == "spread" and np.allclose(obj["centre"], patch.mean(axis=0))
+
+
+def test_touching_objects_of_two_classes_are_counted_apart(rng):
+    # Two pods touching (one cluster by distance), one red and one green, plus a lone red pod.
+    red_pod = sphere_surface((0.0, 0.0, 0.0), 0.05, 600, rng)
+    green_pod = sphere_surface((0.09, 0.0, 0.0), 0.05, 600, rng)
+    lone = sphere_surface((0.5, 0.0, 0.0), 0.05, 600, rng)
+    points = np.concatenate([red_pod, green_pod, lone])
+    colours = np.concatenate([np.tile([0.9, 0.1, 0.1], (600, 1)), np.tile([0.1, 0.9, 0.1], (600, 1)), np.tile([0.9, 0.1, 0.1], (600, 1))])
+    classes = {1: (1.0, 0.0, 0.0), 2: (0.0, 1.0, 0.0)}
+    counted = count_by_class(points, colours, classes, CountParams(object_diameter=0.1))
+    assert counted.per_class == {"1": 2, "2": 1}
+    assert sorted(obj["id"] for obj in counted.objects) == [0, 1, 2]
+    assert [obj["class"] for obj in counted.objects] == [1, 1, 2]
+    assert len(counted.points) == len(counted.labels) and counted.labels.max() == 2

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from invnerf_seg.evaluation import count_report, mask_scores
+from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
 
 
 def rotation_z(angle):
@@ -39,7 +40,7 @@ def test_detections_are_matched_in_the_truth_frame():
 
 
 def test_without_truth_only_the_prediction_is_reported():
-    assert count_report({"count": 4, "objects": []}, None, {"frames": []}) == {"count_predicted": 4}
+    assert count_report({"count": 4, "objects": [], "per_class": {"255": 4}}, None, {"frames": []}) == {"count_predicted": 4, "count_per_class": {"255": 4}}
 
 
 def test_rendered_masks_are_thresholded():
@@ -47,5 +48,17 @@ def test_rendered_masks_are_thresholded():
     target[:2] = 1.0
     rendered = np.full((4, 4, 3), 0.2)
     rendered[:2] = 0.45
-    assert mask_scores([("frame_00001", rendered, target)], 0.25) == {"frame_00001": 1.0}
-    assert mask_scores([("frame_00001", rendered, target)], 0.5) == {"frame_00001": 0.0}
+    white = {BINARY_CLASS: WHITE}
+    assert mask_scores([("frame_00001", rendered, target)], white, 0.25) == {"frame_00001": 1.0}
+    assert mask_scores([("frame_00001", rendered, target)], white, 0.5) == {"frame_00001": 0.0}
+
+
+def test_multiclass_iou_counts_a_pixel_of_the_wrong_class_as_wrong():
+    classes = {1: (1.0, 0.0, 0.0), 2: (0.0, 1.0, 0.0)}
+    target = np.zeros((2, 4, 3))
+    target[:, :2] = classes[1]
+    target[:, 2:] = classes[2]
+    right = target * 0.9
+    swapped = right[:, ::-1]
+    assert mask_scores([("v", right, target)], classes, 0.25) == {"v": 1.0}
+    assert mask_scores([("v", swapped, target)], classes, 0.25) == {"v": 0.0}

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from invnerf_seg.export import ExportParams, inside_camera_ball, select_samples, to_world
+from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
 
 
 def test_world_frame_inverts_nerfstudio_normalisation():
@@ -22,7 +23,7 @@ def test_only_dense_white_visible_samples_are_kept():
     density = torch.tensor([[0.0, 50.0, 50.0, 50.0, 1.0]]).unsqueeze(-1)
     rgb = torch.tensor([[[1, 1, 1], [0.9, 0.95, 0.9], [1, 1, 1], [0, 0, 0], [1, 1, 1]]], dtype=torch.float32)
     deltas = torch.full((1, 5, 1), 0.1)
-    keep = select_samples(density, rgb, deltas, ExportParams(min_density=5.0, min_whiteness=0.5, min_transmittance=0.1))
+    keep = select_samples(density, rgb, deltas, ExportParams(min_density=5.0, min_colour_match=0.5, min_transmittance=0.1), {BINARY_CLASS: WHITE})
     # sample 2 sits behind sample 1 (transmittance exp(-5) < 0.1); sample 4 is not dense.
     assert keep.tolist() == [[False, True, False, False, False]]
 
@@ -30,3 +31,13 @@ def test_only_dense_white_visible_samples_are_kept():
 def test_scene_ball_is_bounded_by_the_cameras():
     cameras = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0]])
     assert inside_camera_ball(np.array([[0.5, 0, 0], [0, 0, 0.99], [2.0, 0, 0]]), cameras).tolist() == [True, True, False]
+
+
+def test_samples_of_any_class_colour_are_kept_and_grey_is_not():
+    # Dense, well-spaced samples on separate rays: red class, green class, grey, white (not a class here).
+    density = torch.full((4, 1, 1), 50.0)
+    rgb = torch.tensor([[[0.9, 0.1, 0.1]], [[0.1, 0.8, 0.2]], [[0.5, 0.5, 0.5]], [[1.0, 1.0, 1.0]]])
+    deltas = torch.full((4, 1, 1), 0.01)
+    classes = {1: (1.0, 0.0, 0.0), 2: (0.0, 1.0, 0.0)}
+    keep = select_samples(density, rgb, deltas, ExportParams(min_colour_match=0.6), classes)
+    assert keep.squeeze(-1).tolist() == [True, True, False, False]

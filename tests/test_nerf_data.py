@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from invnerf_seg.nerf_data import DatasetError, build_datasets, mask_as_rgb, resize_factor
+from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, read_classes
+from invnerf_seg.nerf_data import CLASSES_FILE, DatasetError, build_datasets, resize_factor
 from tests.conftest import write_png
 
 
@@ -37,6 +38,21 @@ def test_both_datasets_share_one_transforms_and_are_resized(tmp_path: Path):
     mask_image = np.asarray(Image.open(tmp_path / "mask" / "images" / "frame_00001.png"))
     assert mask_image.shape == (24, 32, 3) and mask_image[7, 7].tolist() == [255, 255, 255] and mask_image[0, 0].tolist() == [0, 0, 0]
     assert json.loads(rgb_text)["frames"][0]["file_path"] == "images/frame_00001.png"
+    assert read_classes(tmp_path / "mask" / CLASSES_FILE) == {BINARY_CLASS: WHITE}
+
+
+def test_multiclass_masks_become_one_colour_per_value(tmp_path: Path):
+    make_inputs(tmp_path)
+    two_pods = np.zeros((48, 64), dtype=np.uint8)
+    two_pods[10:20, 10:20], two_pods[10:20, 30:40] = 1, 2
+    write_png(tmp_path / "masks" / "frame_00002.png", two_pods)
+    build_datasets(transforms_for(3), tmp_path / "frames", tmp_path / "masks", tmp_path / "rgb", tmp_path / "mask", None, multiclass=True)
+    classes = read_classes(tmp_path / "mask" / CLASSES_FILE)
+    assert sorted(classes) == [1, 2, 255] and len(set(classes.values())) == 3
+    image = np.asarray(Image.open(tmp_path / "mask" / "images" / "frame_00002.png"))
+    assert image[15, 15].tolist() == [round(255 * c) for c in classes[1]]
+    assert image[15, 35].tolist() == [round(255 * c) for c in classes[2]]
+    assert image[30, 30].tolist() == [0, 0, 0]
 
 
 def test_missing_mask_stops_before_training(tmp_path: Path):
@@ -53,7 +69,6 @@ def test_transforms_without_frames_is_refused(tmp_path: Path):
 
 def test_helpers():
     assert resize_factor(320, 160) == 0.5 and resize_factor(100, 160) == 1.0 and resize_factor(320, None) == 1.0
-    assert mask_as_rgb(np.array([[True, False]])).tolist() == [[[255, 255, 255], [0, 0, 0]]]
 
 
 def test_frames_without_a_pose_stay_out_of_both_datasets(tmp_path: Path):

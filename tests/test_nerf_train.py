@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from invnerf_seg.nerf_train import STEP_LINE, run_dir, same_frames_and_cameras, train_command
+from nerfstudio.models.nerfacto import NerfactoModelConfig
+
+from invnerf_seg.nerf_train import STEP_LINE, model_mismatches, run_dir, same_frames_and_cameras, train_command
 
 PRESET = {"rays_per_batch": 512, "model": {"num_proposal_samples_per_ray": [32, 16], "hidden_dim": 32, "far_plane": 2.0}}
 
@@ -76,3 +78,9 @@ def test_finetune_start_keeps_weights_and_step_but_no_optimizer(tmp_path: Path):
     saved = torch.load(start / "step-000000999.ckpt", weights_only=False)
     assert saved["step"] == 999 and saved["optimizers"] == {} and "schedulers" not in saved
     assert saved["pipeline"]["_model.field.mlp_head.layers.0.weight"].abs().sum() == 0
+
+
+def test_fine_tuning_refuses_other_model_options_than_the_rgb_run():
+    trained = NerfactoModelConfig(far_plane=10.0, num_proposal_samples_per_ray=(64, 32), hidden_dim=32)
+    assert model_mismatches(trained, {"far_plane": 10.0, "num_proposal_samples_per_ray": [64, 32], "hidden_dim": 32}) == []
+    assert model_mismatches(trained, {"far_plane": 2.0, "hidden_dim": 32}) == ["far_plane: RGB run 10.0, fine-tuning 2.0"]

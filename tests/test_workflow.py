@@ -175,10 +175,15 @@ def test_demo_end_to_end(tmp_path: Path):
 
     count = json.loads((results / "invnerf" / "count.json").read_text())
     assert count["count"] == len(count["objects"]) >= 1
-    assert all(len(obj["centre"]) == 3 and obj["points"] > 0 for obj in count["objects"])
+    assert all(len(obj["centre"]) == 3 and obj["points"] > 0 and obj["diameter"] > 0 for obj in count["objects"])
+    assert count["object_diameter"]["source"] == "masks"
+    # The size measured on the masks, in COLMAP's units, against the truth brought into them.
+    true_diameter = 2 * np.median(truth["radii"]) / scale
+    assert abs(count["object_diameter"]["value"] - true_diameter) < 0.25 * true_diameter
 
     metrics = json.loads((results / "eval" / "metrics.json").read_text())
     assert metrics["count_true"] == OTHER_DEMO["n_fruits"]
+    assert abs(metrics["count_error"]) <= 1, metrics
     assert 10.0 < metrics["psnr_mean"] < 60.0
     assert 0.0 <= metrics["iou_mean"] <= 1.0
     with open(workdir / "results" / "summary.csv") as handle:

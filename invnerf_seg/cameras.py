@@ -1,0 +1,37 @@
+"""Posed cameras of a transforms.json, and projecting world points into them.
+
+Poses are nerfstudio's (OpenGL camera-to-world: the camera looks down -z, y
+up); intrinsics and OPENCV distortion are shared keys, overridden per frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def project(points: np.ndarray, c2w_opengl: np.ndarray, camera: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel positions (N, 2) and depths (N,) of world points in an OpenGL-posed OPENCV camera."""
+    c2w = np.asarray(c2w_opengl, dtype=float)
+    in_camera = (np.asarray(points, dtype=float).reshape(-1, 3) - c2w[:3, 3]) @ c2w[:3, :3]
+    x, y, depth = in_camera[:, 0], -in_camera[:, 1], -in_camera[:, 2]  # OpenGL -> OpenCV axes
+    safe = np.where(np.abs(depth) < 1e-12, 1e-12, depth)
+    xn, yn = x / safe, y / safe
+    k1, k2, k3, p1, p2 = (float(camera.get(key, 0.0)) for key in ("k1", "k2", "k3", "p1", "p2"))
+    r2 = xn**2 + yn**2
+    radial = 1 + k1 * r2 + k2 * r2**2 + k3 * r2**3
+    xd = xn * radial + 2 * p1 * xn * yn + p2 * (r2 + 2 * xn**2)
+    yd = yn * radial + p1 * (r2 + 2 * yn**2) + 2 * p2 * xn * yn
+    pixels = np.stack([camera["fl_x"] * xd + camera["cx"], camera["fl_y"] * yd + camera["cy"]], axis=1)
+    return pixels, depth
+
+
+
+def posed_cameras(transforms: dict) -> dict[str, tuple[np.ndarray, dict]]:
+    """Per posed frame name, its OpenGL camera-to-world and its camera (shared keys, overridden per frame)."""
+    shared = {key: value for key, value in transforms.items() if key != "frames"}
+    return {
+        Path(frame["file_path"]).name: (np.asarray(frame["transform_matrix"], dtype=float), {**shared, **frame})
+        for frame in transforms["frames"]
+    }

@@ -1,0 +1,106 @@
+"""Run the workflow on generated demo plants it was not tuned on and print one table (a benchmark, not a test).
+
+Each scene is a demo plant with its own seed and fruit count, run in its own
+working directory under `--out` with the repository's config (CPU preset)
+and only the `demo` section changed. The table gives, per scene, the true and
+predicted counts, F1 of the detections matched to true fruits, held-out mask
+IoU and PSNR, the time of each stage (from Snakemake's benchmark files) and
+the peak memory of the largest stage.
+
+    .venv/bin/python tools/benchmark.py --out /tmp/invnerf-benchmark --cores 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+# Seeds the defaults were never tuned on; one scene holds a single small fruit (the paper's single-pod case).
+SCENES = {
+    "seed31_8": {"seed": 31, "n_fruits": 8},
+    "seed32_12": {"seed": 32, "n_fruits": 12},
+    "seed33_16": {"seed": 33, "n_fruits": 16},
+    "seed34_20": {"seed": 34, "n_fruits": 20},
+    "seed35_single_small": {"seed": 35, "n_fruits": 1, "fruit_radius": [0.03, 0.035]},
+}
+STAGES = ["demo_scene", "frames", "poses", "masks", "nerf_data", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"]
+
+
+def prepare(workdir: Path, demo: dict) -> None:
+    """A working directory with the repository's config and this scene's demo plant."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["demo"].update(demo)
+    (workdir / "config").mkdir(parents=True, exist_ok=True)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def run(workdir: Path, cores: int) -> None:
+    """Run the workflow there (what is done already is kept); its output goes to workdir/benchmark.log."""
+    with (workdir / "benchmark.log").open("w") as log:
+        result = subprocess.run([str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", str(cores)], stdout=log, stderr=subprocess.STDOUT, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"the workflow failed in {workdir}; see {workdir / 'benchmark.log'}")
+
+
+def scene_row(name: str, workdir: Path) -> dict:
+    """The table's row of one finished scene."""
+    metrics = json.loads((workdir / "results" / "demo" / "eval" / "metrics.json").read_text())
+    seconds, peak_mb = {}, 0.0
+    for stage in STAGES:
+        tsv = workdir / "benchmarks" / ("demo_scene.tsv" if stage == "demo_scene" else f"demo/{stage}.tsv")
+        with tsv.open() as handle:
+            record = next(csv.DictReader(handle, delimiter="\t"))
+        seconds[stage] = float(record["s"])
+        peak_mb = max(peak_mb, float(record["max_rss"]) if record["max_rss"] not in ("", "NA", "-") else 0.0)
+    return {
+        "scene": name,
+        "true": metrics.get("count_true"),
+        "predicted": metrics["count_predicted"],
+        "f1": metrics.get("matching", {}).get("f1"),
+        "iou": metrics["iou_mean"],
+        "psnr": metrics["psnr_mean"],
+        "total_s": sum(seconds.values()),
+        "peak_mb": peak_mb,
+        **seconds,
+    }
+
+
+def print_table(rows: list[dict]) -> None:
+    """Markdown table of the rows."""
+    columns = ["scene", "true", "predicted", "f1", "iou", "psnr", "total_s", "peak_mb", *STAGES]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for row in rows:
+        cells = [f"{row[c]:.3f}" if c in ("f1", "iou") and row[c] is not None else f"{row[c]:.2f}" if c == "psnr" else f"{row[c]:.0f}" if isinstance(row[c], float) else str(row[c]) for c in columns]
+        print("| " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="one working directory per scene goes here")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--scenes", nargs="*", default=list(SCENES), choices=list(SCENES))
+    args = parser.parse_args()
+    rows = []
+    for name in args.scenes:
+        workdir = args.out / name
+        prepare(workdir, SCENES[name])
+        print(f"{name}: running in {workdir}", flush=True)
+        run(workdir, args.cores)
+        rows.append(scene_row(name, workdir))
+        print_table(rows)
+        sys.stdout.flush()
+    (args.out / "benchmark.json").write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
