@@ -105,20 +105,26 @@ def sample_object_points(model: Model, cameras: Cameras, params: ExportParams, c
     thresholds, not an empty cloud for counting to report as zero objects.
     """
     points, colours = [], []
-    best_density, best_match = 0.0, 0.0
     for samples in field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk, progress):
         keep = select_samples(samples.density, samples.rgb, samples.deltas, params, classes)
         points.append(samples.positions[keep].cpu().numpy())
         colours.append(samples.rgb[keep].cpu().numpy())
+    if not any(len(chunk) for chunk in points):
+        raise EmptyCloudError(empty_field_message(model, cameras, params, classes))
+    return np.concatenate(points), np.concatenate(colours)
+
+
+def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, classes: dict) -> str:
+    """Why no sample passed: the field's highest density and best colour match, against the thresholds."""
+    best_density, best_match = 0.0, 0.0
+    for samples in field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk):
         best_density = max(best_density, float(samples.density.max()))
         best_match = max(best_match, float(class_scores(samples.rgb, classes).max()))
-    if not any(len(chunk) for chunk in points):
-        raise EmptyCloudError(
-            f"the fine-tuned field gives an empty cloud: its highest density is {best_density:.3g} (min_density {params.min_density}) "
-            f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
-            "Look at the fine-tuning log and the masks: a field that never took the mask colours has not learnt the masks"
-        )
-    return np.concatenate(points), np.concatenate(colours)
+    return (
+        f"the fine-tuned field gives an empty cloud: its highest density is {best_density:.3g} (min_density {params.min_density}) "
+        f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
+        "Look at the fine-tuning log and the masks: a field that never took the mask colours has not learnt the masks"
+    )
 
 
 class EmptyCloudError(RuntimeError):

@@ -1,10 +1,14 @@
 """Export: frame conversions and the sample selection on a toy ray."""
 
 import numpy as np
+import pytest
 import torch
+from nerfstudio.cameras.cameras import Cameras
+from nerfstudio.data.scene_box import SceneBox
 
-from invnerf_seg.export import ExportParams, inside_camera_ball, select_samples, to_world
+from invnerf_seg.export import EmptyCloudError, ExportParams, inside_camera_ball, sample_object_points, select_samples, to_world
 from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
+from invnerf_seg.nerfstudio_method import invnerf_nerfacto
 
 
 def test_world_frame_inverts_nerfstudio_normalisation():
@@ -41,3 +45,14 @@ def test_samples_of_any_class_colour_are_kept_and_grey_is_not():
     classes = {1: (1.0, 0.0, 0.0), 2: (0.0, 1.0, 0.0)}
     keep = select_samples(density, rgb, deltas, ExportParams(min_colour_match=0.6), classes)
     assert keep.squeeze(-1).tolist() == [True, True, False, False]
+
+
+def test_a_field_that_passes_nothing_is_an_error_that_says_why():
+    config = invnerf_nerfacto.config.pipeline.model
+    config.implementation = "torch"
+    model = config.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=1, metadata={})
+    c2w = torch.tensor([[[1.0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 2.5]]])
+    cameras = Cameras(camera_to_worlds=c2w, fx=8.0, fy=8.0, cx=4.0, cy=3.0, width=8, height=6)
+    params = ExportParams(min_colour_match=0.25, min_density=1e9, pixel_stride=2)
+    with pytest.raises(EmptyCloudError, match=r"empty cloud: its highest density is .* \(min_density 1000000000\.0\) and its best colour match"):
+        sample_object_points(model, cameras, params, {BINARY_CLASS: WHITE})
