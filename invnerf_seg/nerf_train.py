@@ -183,6 +183,16 @@ def checkpoint_dir(output_dir: Path, experiment: str) -> Path:
     return models
 
 
+def diverged_weights(models: Path) -> list[str]:
+    """Names of the weights in a run's latest checkpoint that are not finite (NaN or inf).
+
+    nerfstudio trains on after a NaN loss; the run then "finishes" with a
+    field that renders nothing, and every later stage would trust it.
+    """
+    state = torch.load(max(models.glob("step-*.ckpt")), map_location="cpu", weights_only=False)
+    return [name for name, tensor in state["pipeline"].items() if torch.is_tensor(tensor) and tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+
+
 COLOUR_OUTPUT_PREFIX = "_model.field.mlp_head.layers."
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from invnerf_seg.nerf_train import (
     checkpoint_dir,
     device_type,
+    diverged_weights,
     run_dir,
     run_training,
     same_frames_and_cameras,
@@ -39,7 +40,9 @@ def main(snakemake) -> None:
     )
     logger.info("%s: %d iterations on %s (%s), log: %s", stage, params.iterations, device_type(), snakemake.input.dataset, snakemake.log[0])
     run_training(command, Path(snakemake.log[0]), snakemake.threads, params.iterations, report=logger.info)
-    checkpoint_dir(Path(snakemake.output.run), scene)
+    diverged = diverged_weights(checkpoint_dir(Path(snakemake.output.run), scene))
+    if diverged:
+        fail(logger, RuntimeError(f"{stage} diverged: {len(diverged)} weight tensors are NaN or infinite (first: {diverged[0]}); see {snakemake.log[0]}"))
     logger.info("%s finished", stage)
 
 

@@ -84,3 +84,15 @@ def test_fine_tuning_refuses_other_model_options_than_the_rgb_run():
     trained = NerfactoModelConfig(far_plane=10.0, num_proposal_samples_per_ray=(64, 32), hidden_dim=32)
     assert model_mismatches(trained, {"far_plane": 10.0, "num_proposal_samples_per_ray": [64, 32], "hidden_dim": 32}) == []
     assert model_mismatches(trained, {"far_plane": 2.0, "hidden_dim": 32}) == ["far_plane: RGB run 10.0, fine-tuning 2.0"]
+
+
+def test_a_diverged_run_is_caught(tmp_path: Path):
+    import torch
+
+    from invnerf_seg.nerf_train import diverged_weights
+
+    models = tmp_path / "models"
+    models.mkdir()
+    pipeline = {"_model.field.a": torch.ones(2), "_model.field.b": torch.tensor([1.0, float("nan")]), "_model.step": torch.tensor(3)}
+    torch.save({"step": 9, "pipeline": pipeline}, models / "step-000000009.ckpt")
+    assert diverged_weights(models) == ["_model.field.b"]
