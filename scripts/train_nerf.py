@@ -32,7 +32,7 @@ def main(snakemake) -> None:
         except ValueError as error:
             fail(logger, error)
         load_dir = write_finetune_start(checkpoint_dir(Path(snakemake.input.rgb_run), scene), Path(snakemake.output.run) / "start")
-        logger.info("fine-tuning starts from the RGB weights with a fresh optimizer and the colour head reset (fresh hidden layers, zero output layer) (%s)", load_dir)
+        logger.info("fine-tuning starts from the RGB weights with a fresh optimizer and the colour output layer reset (%s)", load_dir)
     params = snakemake.params
     command = train_command(
         Path(snakemake.input.dataset), Path(snakemake.output.run), scene, params.iterations,
