@@ -44,17 +44,17 @@ def to_world(points: np.ndarray, dataparser_transform: np.ndarray, dataparser_sc
     return (points / dataparser_scale - translation) @ rotation
 
 
-def select_samples(density: torch.Tensor, rgb: torch.Tensor, deltas: torch.Tensor, params: ExportParams, classes: dict) -> torch.Tensor:
-    """Boolean [rays, samples] of samples that are dense, of a class colour and visible.
-
-    Transmittance is the light that reaches a sample from the camera:
-    exp(-sum of density x length of the samples before it).
-    """
+def transmittance(density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
+    """[rays, samples] light that reaches each sample from the camera: exp(-sum of density x length before it)."""
     optical_depth = (density * deltas).squeeze(-1)
-    before = torch.cumsum(optical_depth, dim=-1) - optical_depth
-    transmittance = torch.exp(-before)
+    return torch.exp(-(torch.cumsum(optical_depth, dim=-1) - optical_depth))
+
+
+def select_samples(density: torch.Tensor, rgb: torch.Tensor, deltas: torch.Tensor, params: ExportParams, classes: dict) -> torch.Tensor:
+    """Boolean [rays, samples] of samples that are dense, of a class colour and visible."""
     colour_match = class_scores(rgb, classes).max(dim=-1).values
-    return (density.squeeze(-1) > params.min_density) & (colour_match > params.min_colour_match) & (transmittance > params.min_transmittance)
+    visible = transmittance(density, deltas) > params.min_transmittance
+    return (density.squeeze(-1) > params.min_density) & (colour_match > params.min_colour_match) & visible
 
 
 def inside_camera_ball(points: np.ndarray, camera_centres: np.ndarray) -> np.ndarray:

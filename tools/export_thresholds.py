@@ -19,11 +19,10 @@ import os
 from pathlib import Path
 
 import numpy as np
-import torch
 import yaml
 
 from invnerf_seg.evaluation import truth_alignment
-from invnerf_seg.export import field_samples, to_world
+from invnerf_seg.export import field_samples, to_world, transmittance
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.nerf_train import run_dir
 
@@ -42,9 +41,7 @@ def visible_samples(config_path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
     run = load_run(config_path)
     positions, densities, whiteness = [], [], []
     for samples in field_samples(run.pipeline.model, run.train_cameras, pixel_stride=2, rays_per_chunk=4096):
-        optical_depth = (samples.density * samples.deltas).squeeze(-1)
-        transmittance = torch.exp(-(torch.cumsum(optical_depth, dim=-1) - optical_depth))
-        visible = (transmittance > MIN_TRANSMITTANCE) & (samples.density.squeeze(-1) > min(DENSITIES))
+        visible = (transmittance(samples.density, samples.deltas) > MIN_TRANSMITTANCE) & (samples.density.squeeze(-1) > min(DENSITIES))
         positions.append(samples.positions[visible].cpu().numpy())
         densities.append(samples.density.squeeze(-1)[visible].cpu().numpy())
         whiteness.append(samples.rgb.min(dim=-1).values[visible].cpu().numpy())
