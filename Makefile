@@ -17,7 +17,8 @@ demo: $(STAMP)
 	$(VENV)/bin/snakemake --cores $(CORES)
 
 test: $(STAMP)
-	$(VENV)/bin/pytest -v
+	bash scripts/setup_test_packages.sh
+	$(VENV)/bin/pytest -v -rP
 
 lint: $(STAMP)
 	$(VENV)/bin/snakemake --lint

@@ -22,6 +22,7 @@ import torch
 import yaml
 
 from invnerf_seg.nerfstudio_method import METHOD_NAME
+from invnerf_seg.resume import Resume, checkpoint_step, partial_dir, publish, recorded_first_step, resume_or_start, training_key, write_record
 
 RUN_NAME = "run"
 
@@ -53,6 +54,7 @@ def train_command(
     learning_rate: float,
     eval_interval: int,
     load_dir: Path | None = None,
+    steps_per_save: int | None = None,
 ) -> list[str]:
     """The ns-train command line for one training stage.
 
@@ -70,7 +72,7 @@ def train_command(
         "--vis", "tensorboard",
         "--machine.device-type", device,
         "--max-num-iterations", str(iterations),
-        "--steps-per-save", str(max(iterations, 1)),
+        "--steps-per-save", str(steps_per_save or max(iterations, 1)),
         "--save-only-latest-checkpoint", "True",
         "--steps-per-eval-image", str(max(iterations // 2, 1)),
         "--steps-per-eval-all-images", str(10 * iterations + 1),
@@ -229,3 +231,45 @@ def write_finetune_start(rgb_models: Path, start_dir: Path) -> Path:
     start = {"step": state["step"], "pipeline": reset_colour_output(state["pipeline"]), "optimizers": {}, "scalers": state["scalers"]}
     torch.save(start, start_dir / latest.name)
     return start_dir
+
+
+# A killed stage loses at most this fraction of its steps (see train_stage).
+CHECKPOINTS_PER_STAGE = 10
+
+
+def train_stage(dataset: Path, output: Path, experiment: str, settings: dict, log_path: Path, threads: int, report: Callable[[str], None], rgb_models: Path | None = None) -> Resume:
+    """Train one stage into `output`, resuming a killed run of the same training; the fine-tuning when `rgb_models` is given.
+
+    `settings`: model, rays_per_batch, iterations, learning_rate,
+    eval_interval. The run trains in `<output>.partial/` (see resume.py) with a
+    checkpoint every tenth of the stage, and reaches `output` only finished
+    and with finite weights.
+    """
+    partial = partial_dir(output)
+    models = run_dir(partial, experiment) / "nerfstudio_models"
+    key = training_key(settings, [dataset] + ([rgb_models] if rgb_models is not None else []))
+    resumed_from = resume_or_start(partial, models, key)
+    if resumed_from is None:
+        load_dir, first_step = None, 0
+        if rgb_models is not None:
+            load_dir = write_finetune_start(rgb_models, partial / "start")
+            first_step = checkpoint_step(load_dir) + 1
+        write_record(partial, key, first_step)
+    else:
+        load_dir, first_step = models, recorded_first_step(partial)
+    resume = Resume(first_step, resumed_from)
+    iterations = resume.launch_iterations(settings["iterations"])
+    if resumed_from is not None:
+        report(f"resumed from step {resumed_from}, the checkpoint of a killed run of the same training ({settings['iterations'] - iterations}/{settings['iterations']} steps of this stage done, {iterations} left)")
+    if iterations > 0:
+        command = train_command(
+            dataset, partial, experiment, iterations, {"model": settings["model"], "rays_per_batch": settings["rays_per_batch"]},
+            settings["learning_rate"], settings["eval_interval"], load_dir, steps_per_save=max(settings["iterations"] // CHECKPOINTS_PER_STAGE, 1),
+        )
+        run_training(command, log_path, threads, iterations, report=report)
+    diverged = diverged_weights(checkpoint_dir(partial, experiment))
+    if diverged:
+        shutil.rmtree(partial)
+        raise RuntimeError(f"training diverged: {len(diverged)} weight tensors are NaN or infinite (first: {diverged[0]}); see {log_path}")
+    publish(partial, output, run_dir(partial, experiment) / "config.yml")
+    return resume

@@ -9,13 +9,10 @@ from pathlib import Path
 from invnerf_seg.nerf_train import (
     checkpoint_dir,
     device_type,
-    diverged_weights,
     run_dir,
-    run_training,
     same_frames_and_cameras,
     same_model_as_rgb_run,
-    train_command,
-    write_finetune_start,
+    train_stage,
 )
 from invnerf_seg.step import fail, start_step
 
@@ -24,26 +21,26 @@ def main(snakemake) -> None:
     stage = "nerf_finetune" if "rgb_run" in snakemake.input.keys() else "nerf_rgb"
     logger = start_step(snakemake.log[0], stage)
     scene = snakemake.wildcards.scene
-    load_dir = None
+    params = snakemake.params
+    rgb_models = None
     if stage == "nerf_finetune":
         try:
             same_frames_and_cameras(Path(snakemake.input.rgb_dataset) / "transforms.json", Path(snakemake.input.dataset) / "transforms.json")
-            same_model_as_rgb_run(run_dir(Path(snakemake.input.rgb_run), scene) / "config.yml", snakemake.params.model)
+            same_model_as_rgb_run(run_dir(Path(snakemake.input.rgb_run), scene) / "config.yml", params.model)
         except ValueError as error:
             fail(logger, error)
-        load_dir = write_finetune_start(checkpoint_dir(Path(snakemake.input.rgb_run), scene), Path(snakemake.output.run) / "start")
-        logger.info("fine-tuning starts from the RGB weights with a fresh optimizer and the colour output layer reset (%s)", load_dir)
-    params = snakemake.params
-    command = train_command(
-        Path(snakemake.input.dataset), Path(snakemake.output.run), scene, params.iterations,
-        {"model": params.model, "rays_per_batch": params.rays_per_batch}, params.learning_rate, params.eval_interval, load_dir,
-    )
+        rgb_models = checkpoint_dir(Path(snakemake.input.rgb_run), scene)
+        logger.info("fine-tuning starts from the RGB weights with a fresh optimizer and the colour output layer reset")
+    settings = {
+        "model": params.model, "rays_per_batch": params.rays_per_batch, "iterations": params.iterations,
+        "learning_rate": params.learning_rate, "eval_interval": params.eval_interval,
+    }
     logger.info("%s: %d iterations on %s (%s), log: %s", stage, params.iterations, device_type(), snakemake.input.dataset, snakemake.log[0])
-    run_training(command, Path(snakemake.log[0]), snakemake.threads, params.iterations, report=logger.info)
-    diverged = diverged_weights(checkpoint_dir(Path(snakemake.output.run), scene))
-    if diverged:
-        fail(logger, RuntimeError(f"{stage} diverged: {len(diverged)} weight tensors are NaN or infinite (first: {diverged[0]}); see {snakemake.log[0]}"))
-    logger.info("%s finished", stage)
+    try:
+        resume = train_stage(Path(snakemake.input.dataset), Path(snakemake.output.run), scene, settings, Path(snakemake.log[0]), snakemake.threads, logger.info, rgb_models)
+    except RuntimeError as error:
+        fail(logger, RuntimeError(f"{stage}: {error}"))
+    logger.info("%s finished%s", stage, "" if resume.resumed_from is None else f" (resumed from step {resume.resumed_from})")
 
 
 if __name__ == "__main__":

@@ -10,47 +10,19 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 
 from invnerf_seg.cloud_io import read_ply
 from invnerf_seg.metrics import similarity_transform
 from tests.posed_data import write_posed_dataset
-
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+from tests.workflow_runs import jobs_of, snakemake, workdir_with_config
 
 # COLMAP needs the demo's 320x240 and 40 frames to pose every frame.
 OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps": 30, "duration_s": 8.0}
-
-
-def workdir_with_config(tmp_path: Path, edit) -> Path:
-    """A working directory holding the default config, changed by `edit`."""
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    edit(config)
-    (tmp_path / "config").mkdir(parents=True, exist_ok=True)
-    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(config))
-    return tmp_path
-
-
-def snakemake(workdir: Path, *args: str, timeout: int = 60) -> subprocess.CompletedProcess:
-    """Run the workflow; past the timeout, stop it with every job it started (ns-train included)."""
-    command = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True) as process:
-        try:
-            stdout, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def test_unknown_preset_is_refused(tmp_path: Path):
@@ -83,12 +55,6 @@ def test_missing_mobilesam_checkpoint_says_where_to_get_it(tmp_path: Path):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "models/mobile_sam.pt" in output and "MobileSAM" in output and "weights/mobile_sam.pt" in output
-
-
-def jobs_of(dry_run_output: str) -> dict[str, int]:
-    """Rule name -> job count from the job-stats table of a dry run."""
-    table = dry_run_output.split("Job stats:")[1].split("total")[0]
-    return {parts[0]: int(parts[1]) for parts in (line.split() for line in table.splitlines()) if len(parts) == 2 and parts[1].isdigit()}
 
 
 def add_scenes(config: dict, **scenes: dict) -> None:
@@ -204,6 +170,12 @@ def test_demo_end_to_end(tmp_path: Path):
     # A counting setting reruns counting and what follows it, never training.
     workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config["count"].update(eps_fraction=0.35)))
     assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"count", "evaluate", "summary", "all"}
+    # A fine-tuning setting reruns the fine-tuning and what follows, not the RGB training.
+    workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config["presets"]["cpu"].update(finetune_iterations=400)))
+    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"nerf_finetune", "export_cloud", "count", "evaluate", "summary", "all"}
+    # The colour threshold reruns the export and the evaluation (and what follows), no training.
+    workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config.update(mask_threshold=0.3)))
+    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"export_cloud", "count", "evaluate", "summary", "all"}
     # A new frame rate reruns everything from the frames (and the demo's masks, made for those frames).
     workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config["frames"].update(fps=4)))
     rerun = set(jobs_of(snakemake(workdir, "-n").stdout))
