@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,29 @@ def checkpoint_step(models: Path) -> int | None:
     return max(steps) if steps else None
 
 
+def written_whole(checkpoint: Path) -> bool:
+    """Whether a checkpoint file was saved completely.
+
+    torch saves a zip archive whose central directory comes last, so a save
+    cut short by the kill has none. nerfstudio deletes the older checkpoint
+    only after the new one is saved, so the older one is then still there.
+    """
+    try:
+        with zipfile.ZipFile(checkpoint):
+            return True
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def resumable_step(models: Path) -> int | None:
+    """The step of the latest checkpoint saved whole; checkpoints cut short are deleted."""
+    for checkpoint in sorted(models.glob("step-*.ckpt"), reverse=True):
+        if written_whole(checkpoint):
+            return int(checkpoint.stem.split("-")[1])
+        checkpoint.unlink()
+    return None
+
+
 @dataclass
 class Resume:
     """Where a stage's training stands: the step it starts from, and the checkpoint it resumed from if any."""
@@ -75,7 +99,7 @@ def resume_or_start(partial: Path, models: Path, key: str) -> int | None:
     """
     record = partial / RESUME_FILE
     if record.is_file() and json.loads(record.read_text()).get("key") == key:
-        step = checkpoint_step(models)
+        step = resumable_step(models)
         if step is not None:
             return step
     shutil.rmtree(partial, ignore_errors=True)
