@@ -32,7 +32,7 @@ SCENES = {
     "seed33_16": {"demo": {"seed": 33, "n_fruits": 16}, "preset": "cpu"},
     "seed34_20": {"demo": {"seed": 34, "n_fruits": 20}, "preset": "cpu"},
     "seed36_28": {"demo": {"seed": 36, "n_fruits": 28}, "preset": "cpu"},
-    "seed35_single_small": {"demo": {"seed": 35, "n_fruits": 1, "fruit_radius": [0.03, 0.035]}, "preset": "cpu_small_objects"},
+    "seed35_single_small": {"demo": {"seed": 35, "n_fruits": 1, "fruit_radius": [0.03, 0.035]}, "preset": "cpu"},
 }
 STAGES = ["demo_scene", "frames", "poses", "masks", "nerf_data", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"]
 
