@@ -47,9 +47,14 @@ def training_key(params: dict, inputs: list[Path]) -> str:
     return hashlib.sha256((json.dumps(params, sort_keys=True, default=str) + files_digest(inputs)).encode()).hexdigest()
 
 
+def step_of(checkpoint: Path) -> int:
+    """The step in a nerfstudio checkpoint's name (`step-000001234.ckpt`)."""
+    return int(checkpoint.stem.split("-")[1])
+
+
 def checkpoint_step(models: Path) -> int | None:
-    """The step of the latest nerfstudio checkpoint (`step-000001234.ckpt`) in a folder, or None."""
-    steps = [int(path.stem.split("-")[1]) for path in models.glob("step-*.ckpt")]
+    """The step of the latest nerfstudio checkpoint in a folder, or None."""
+    steps = [step_of(path) for path in models.glob("step-*.ckpt")]
     return max(steps) if steps else None
 
 
@@ -69,9 +74,9 @@ def written_whole(checkpoint: Path) -> bool:
 
 def resumable_step(models: Path) -> int | None:
     """The step of the latest checkpoint saved whole; checkpoints cut short are deleted."""
-    for checkpoint in sorted(models.glob("step-*.ckpt"), reverse=True):
+    for checkpoint in sorted(models.glob("step-*.ckpt"), key=step_of, reverse=True):
         if written_whole(checkpoint):
-            return int(checkpoint.stem.split("-")[1])
+            return step_of(checkpoint)
         checkpoint.unlink()
     return None
 
