@@ -5,7 +5,7 @@ CORES ?= all
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint dry-run clean-results
+.PHONY: setup demo report test lint dry-run clean-results
 
 $(STAMP): envs/requirements.txt envs/requirements.lock pyproject.toml scripts/setup_env.sh
 	bash scripts/setup_env.sh $(VENV)
@@ -15,6 +15,9 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/snakemake --cores $(CORES)
+
+report: $(STAMP)
+	$(VENV)/bin/snakemake --report report.html
 
 test: $(STAMP)
 	bash scripts/setup_test_packages.sh

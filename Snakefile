@@ -11,6 +11,9 @@ configfile: "config/config.yaml"
 validate(config, "schemas/config.schema.yaml")
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/demo.smk"
 include: "rules/frames.smk"
@@ -25,5 +28,8 @@ include: "rules/evaluate.smk"
 rule all:
     input:
         "results/summary.csv",
-        expand("results/{scene}/invnerf/clusters.png", scene=SCENES),
+        expand("results/{scene}/comparison.csv", scene=SCENES),
+        expand("results/{scene}/{method}/clusters.png", scene=SCENES, method=METHODS),
+        expand("results/{scene}/analysis/training_curves.png", scene=SCENES),
+        expand("results/{scene}/analysis/density_profiles.png", scene=SCENES if "invnerf" in METHODS else []),
     default_target: True

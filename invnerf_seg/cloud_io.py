@@ -60,23 +60,43 @@ def label_colours(labels: np.ndarray) -> np.ndarray:
     return colours
 
 
+VIEWPOINTS = [(20, -60, "side"), (89, -90, "top")]  # (elevation, azimuth, name): fixed, so pictures of runs compare
+
+
+def draw_cloud(axes, points: np.ndarray, colours: np.ndarray, viewpoint: tuple[float, float, str], title: str, extra: np.ndarray | None = None) -> None:
+    """One cloud on 3D axes from a fixed viewpoint, equal scale on every axis; `extra` points drawn as crosses."""
+    elevation, azimuth, name = viewpoint
+    if len(points):
+        step = max(1, len(points) // 30000)
+        axes.scatter(*points[::step].T, c=colours[::step], s=1.5, depthshade=False)
+    if extra is not None and len(extra):
+        axes.scatter(*np.asarray(extra).T, c="black", marker="x", s=40)
+    axes.view_init(elev=elevation, azim=azimuth)
+    axes.set_title(f"{title} ({name})", fontsize=9)
+    if len(points):
+        centre, half = points.mean(axis=0), max(np.ptp(points, axis=0).max() / 2, 1e-6)
+        axes.set_xlim(centre[0] - half, centre[0] + half)
+        axes.set_ylim(centre[1] - half, centre[1] + half)
+        axes.set_zlim(centre[2] - half, centre[2] + half)
+
+
 def cloud_picture(path: Path, points: np.ndarray, colours: np.ndarray, title: str, extra: np.ndarray | None = None) -> None:
     """The cloud seen from the side and from above; `extra` points (e.g. centres) drawn as crosses."""
     figure = plt.figure(figsize=(10, 5))
-    for index, (elevation, azimuth, name) in enumerate([(20, -60, "side"), (89, -90, "top")]):
-        axes = figure.add_subplot(1, 2, index + 1, projection="3d")
-        if len(points):
-            step = max(1, len(points) // 30000)
-            axes.scatter(*points[::step].T, c=colours[::step], s=1.5, depthshade=False)
-        if extra is not None and len(extra):
-            axes.scatter(*np.asarray(extra).T, c="black", marker="x", s=40)
-        axes.view_init(elev=elevation, azim=azimuth)
-        axes.set_title(f"{title} ({name})")
-        if len(points):
-            centre, half = points.mean(axis=0), max(np.ptp(points, axis=0).max() / 2, 1e-6)
-            axes.set_xlim(centre[0] - half, centre[0] + half)
-            axes.set_ylim(centre[1] - half, centre[1] + half)
-            axes.set_zlim(centre[2] - half, centre[2] + half)
+    for index, viewpoint in enumerate(VIEWPOINTS):
+        draw_cloud(figure.add_subplot(1, 2, index + 1, projection="3d"), points, colours, viewpoint, title, extra)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def clouds_sheet(path: Path, clouds: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Several clouds side by side (one column each), from the same fixed viewpoints (one row each)."""
+    figure = plt.figure(figsize=(4.5 * len(clouds), 8))
+    for column, (title, (points, colours)) in enumerate(clouds.items()):
+        for row, viewpoint in enumerate(VIEWPOINTS):
+            axes = figure.add_subplot(len(VIEWPOINTS), len(clouds), row * len(clouds) + column + 1, projection="3d")
+            draw_cloud(axes, points, colours, viewpoint, title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -9,27 +9,66 @@ import torch
 from PIL import Image
 
 from invnerf_seg.mask_colours import classify
-from invnerf_seg.metrics import iou, match_objects, psnr, similarity_transform
+from invnerf_seg.metrics import iou, match_objects, similarity_transform
 from invnerf_seg.nerf_model import LoadedRun
 
 
+def read_image(path: Path) -> np.ndarray:
+    """An image as RGB floats in [0, 1]."""
+    return np.asarray(Image.open(path).convert("RGB"), dtype=np.float64) / 255.0
+
+
 @torch.no_grad()
-def render_eval_views(run: LoadedRun) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """(frame stem, rendered RGB, ground-truth RGB) in [0, 1] for every held-out view."""
+def render_eval_outputs(run: LoadedRun, keys: tuple[str, ...]):
+    """(frame stem, image path, {key: [H, W, C] array}) of every held-out view: the model's render outputs that are asked for.
+
+    Ray origins and directions ("origins", "directions") can be asked for
+    too: they place a rendered depth in space.
+    """
     model = run.pipeline.model
     model.eval()
-    views = []
     for index, image_path in enumerate(run.eval_image_paths):
-        outputs = model.get_outputs_for_camera(run.eval_cameras[index : index + 1])
-        rendered = outputs["rgb"].clamp(0, 1).cpu().numpy()
-        target = np.asarray(Image.open(image_path).convert("RGB"), dtype=np.float64) / 255.0
-        views.append((image_path.stem, rendered, target))
-    return views
+        camera = run.eval_cameras[index : index + 1]
+        outputs = model.get_outputs_for_camera(camera)
+        rays = camera.generate_rays(camera_indices=0)
+        available = {**outputs, "origins": rays.origins, "directions": rays.directions}
+        chosen = {key: available[key].clamp(0, 1) if key == "rgb" else available[key] for key in keys}
+        yield image_path.stem, image_path, {key: value.cpu().numpy() for key, value in chosen.items()}
 
 
-def image_scores(views: list[tuple[str, np.ndarray, np.ndarray]]) -> dict[str, float]:
-    """PSNR per held-out view."""
-    return {stem: psnr(rendered, target) for stem, rendered, target in views}
+def semantic_mask_image(probability: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """FruitNeRF's rendered semantic probability [H, W, 1] as a white-on-black mask image."""
+    return np.repeat((probability[..., :1] > threshold).astype(np.float64), 3, axis=-1)
+
+
+def binary_target(target: np.ndarray) -> np.ndarray:
+    """A true mask image with every object white: the target of a one-class method (FruitNeRF) on any masks."""
+    return np.repeat((target.max(axis=-1, keepdims=True) > 0.5).astype(np.float64), 3, axis=-1)
+
+
+def cloud_spacing(points: np.ndarray) -> float:
+    """Median distance from a cloud's points to their nearest neighbour: its sampling step."""
+    from scipy.spatial import cKDTree
+
+    distances, _ = cKDTree(points).query(points, k=2)
+    return float(np.median(distances[:, 1]))
+
+
+def surface_mask_image(surface_points: np.ndarray, cloud: np.ndarray, cloud_colours: np.ndarray, radius: float) -> np.ndarray:
+    """A rendered mask of a 3D point set: each pixel whose surface point [H, W, 3] lies within `radius` of the set takes its nearest point's colour.
+
+    This is how a 3D segmentation that is a cloud (SA3D's) is seen from a
+    view: the surface the RGB model renders there belongs to it or not.
+    """
+    from scipy.spatial import cKDTree
+
+    height, width = surface_points.shape[:2]
+    image = np.zeros((height * width, 3))
+    if len(cloud):
+        distances, nearest = cKDTree(cloud).query(surface_points.reshape(-1, 3), distance_upper_bound=radius)
+        hit = np.isfinite(distances)
+        image[hit] = cloud_colours[nearest[hit]]
+    return image.reshape(height, width, 3)
 
 
 def class_iou(rendered: np.ndarray, target: np.ndarray, classes: dict, threshold: float) -> float:
@@ -56,6 +95,13 @@ def mask_sheet(views: list[tuple[str, np.ndarray, np.ndarray]], path: Path, max_
     chosen = views[:: max(1, len(views) // max_views)][:max_views]
     columns = [np.concatenate([target, rendered], axis=0) for _, rendered, target in chosen]
     Image.fromarray((np.concatenate(columns, axis=1) * 255).astype(np.uint8)).save(path)
+
+
+def methods_mask_sheet(true_masks: list[np.ndarray], rendered: dict[str, list[np.ndarray]], path: Path, max_views: int = 4) -> None:
+    """One row per held-out view (a few), columns: the true mask, then each method's rendered mask."""
+    chosen = list(range(0, len(true_masks), max(1, len(true_masks) // max_views)))[:max_views]
+    rows = [np.concatenate([true_masks[i]] + [masks[i] for masks in rendered.values()], axis=1) for i in chosen]
+    Image.fromarray((np.clip(np.concatenate(rows, axis=0), 0, 1) * 255).astype(np.uint8)).save(path)
 
 
 def truth_alignment(transforms: dict, truth: dict) -> tuple[float, np.ndarray, np.ndarray, float] | None:

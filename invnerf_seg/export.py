@@ -1,4 +1,4 @@
-"""The segmented point cloud, sampled from the fine-tuned field.
+"""The segmented point cloud, sampled from the fine-tuned field (and the sampling the baselines share).
 
 After fine-tuning on masks, the field's colour says "object" (white, or its
 class colour) or "background" (black) and its density sits where the
@@ -50,11 +50,15 @@ def transmittance(density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
     return torch.exp(-(torch.cumsum(optical_depth, dim=-1) - optical_depth))
 
 
+def dense_and_visible(density: torch.Tensor, deltas: torch.Tensor, min_density: float, min_transmittance: float) -> torch.Tensor:
+    """Boolean [rays, samples] of samples that are a surface (dense) seen from the ray's camera (visible)."""
+    return (density.squeeze(-1) > min_density) & (transmittance(density, deltas) > min_transmittance)
+
+
 def select_samples(density: torch.Tensor, rgb: torch.Tensor, deltas: torch.Tensor, params: ExportParams, classes: dict) -> torch.Tensor:
     """Boolean [rays, samples] of samples that are dense, of a class colour and visible."""
     colour_match = class_scores(rgb, classes).max(dim=-1).values
-    visible = transmittance(density, deltas) > params.min_transmittance
-    return (density.squeeze(-1) > params.min_density) & (colour_match > params.min_colour_match) & visible
+    return dense_and_visible(density, deltas, params.min_density, params.min_transmittance) & (colour_match > params.min_colour_match)
 
 
 def inside_camera_ball(points: np.ndarray, camera_centres: np.ndarray) -> np.ndarray:
@@ -66,20 +70,24 @@ def inside_camera_ball(points: np.ndarray, camera_centres: np.ndarray) -> np.nda
 
 @dataclass
 class FieldSamples:
-    """The proposal sampler's samples along one chunk of rays, as the fine-tuned field sees them."""
+    """The proposal sampler's samples along one chunk of rays of one view, as a trained field sees them."""
 
     positions: torch.Tensor  # [rays, samples, 3], nerfstudio frame
     density: torch.Tensor  # [rays, samples, 1]
     rgb: torch.Tensor  # [rays, samples, 3]
     deltas: torch.Tensor  # [rays, samples, 1]
+    semantics: torch.Tensor | None  # [rays, samples, 1] logits of a field with a semantic head (FruitNeRF), else None
+    view: int  # index of the camera
+    pixels: torch.Tensor  # [rays] row-major pixel index of each ray in its view
 
 
 @torch.no_grad()
-def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_chunk: int, progress=None):
+def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_chunk: int, progress=None, pixel_masks: list[np.ndarray] | None = None):
     """Every `pixel_stride`-th pixel's ray of every view, sampled as at render time, chunk by chunk.
 
     The samples are those the model itself renders with (collider, then the
     proposal sampler), so the export looks where the renderer looks.
+    `pixel_masks` (one boolean [H, W] per view) keeps only those pixels' rays.
     """
     model.eval()
     device = model.device
@@ -88,14 +96,33 @@ def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_ch
         height, width = bundle.shape
         rows = torch.arange(0, height, pixel_stride, device=device)
         cols = torch.arange(0, width, pixel_stride, device=device)
-        bundle = bundle.flatten()[(rows[:, None] * width + cols[None, :]).reshape(-1)]
+        pixels = (rows[:, None] * width + cols[None, :]).reshape(-1)
+        if pixel_masks is not None:
+            chosen = torch.as_tensor(np.asarray(pixel_masks[camera_index]).reshape(-1), device=device)
+            pixels = pixels[chosen[pixels]]
+        bundle = bundle.flatten()[pixels]
         for start in range(0, len(bundle), rays_per_chunk):
             chunk = model.collider(bundle[start : start + rays_per_chunk])
             ray_samples, _, _ = model.proposal_sampler(chunk, density_fns=model.density_fns)
             outputs = model.field.forward(ray_samples)
-            yield FieldSamples(ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas)
+            yield FieldSamples(
+                ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas,
+                outputs.get(FieldHeadNames.SEMANTICS), camera_index, pixels[start : start + rays_per_chunk],
+            )
         if progress is not None:
             progress(camera_index + 1, len(cameras))
+
+
+def collect_points(samples, choose) -> tuple[np.ndarray, np.ndarray]:
+    """Points (nerfstudio frame) and colours of the samples `choose` keeps: choose(samples) -> (keep [rays, samples], colours [rays, samples, 3])."""
+    points, colours = [], []
+    for chunk in samples:
+        keep, chunk_colours = choose(chunk)
+        points.append(chunk.positions[keep].cpu().numpy())
+        colours.append(chunk_colours[keep].cpu().numpy())
+    if not points:
+        return np.zeros((0, 3)), np.zeros((0, 3))
+    return np.concatenate(points), np.concatenate(colours)
 
 
 def sample_object_points(model: Model, cameras: Cameras, params: ExportParams, classes: dict, progress=None) -> tuple[np.ndarray, np.ndarray]:
@@ -104,14 +131,11 @@ def sample_object_points(model: Model, cameras: Cameras, params: ExportParams, c
     An empty result is an error that says how far the field is from the
     thresholds, not an empty cloud for counting to report as zero objects.
     """
-    points, colours = [], []
-    for samples in field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk, progress):
-        keep = select_samples(samples.density, samples.rgb, samples.deltas, params, classes)
-        points.append(samples.positions[keep].cpu().numpy())
-        colours.append(samples.rgb[keep].cpu().numpy())
-    if not any(len(chunk) for chunk in points):
+    samples = field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk, progress)
+    points, colours = collect_points(samples, lambda chunk: (select_samples(chunk.density, chunk.rgb, chunk.deltas, params, classes), chunk.rgb))
+    if not len(points):
         raise EmptyCloudError(empty_field_message(model, cameras, params, classes))
-    return np.concatenate(points), np.concatenate(colours)
+    return points, colours
 
 
 def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, classes: dict) -> str:
@@ -125,6 +149,25 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
         f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
         "Look at the fine-tuning log and the masks: a field that never took the mask colours has not learnt the masks"
     )
+
+
+@dataclass
+class SemanticExportParams:
+    """Thresholds of the FruitNeRF cloud: density as in the export, and the semantic head's probability."""
+
+    min_probability: float = 0.5
+    min_density: float = 5.0
+    min_transmittance: float = 0.1
+    pixel_stride: int = 2
+    rays_per_chunk: int = 4096
+
+
+def select_semantic_samples(samples: FieldSamples, params: SemanticExportParams) -> torch.Tensor:
+    """Boolean [rays, samples] of samples that are dense, visible and of the object class by the semantic head."""
+    if samples.semantics is None:
+        raise ValueError("the field has no semantic head: a FruitNeRF (invnerf-fruitnerf) run is needed")
+    probability = torch.sigmoid(samples.semantics[..., 0])
+    return dense_and_visible(samples.density, samples.deltas, params.min_density, params.min_transmittance) & (probability > params.min_probability)
 
 
 class EmptyCloudError(RuntimeError):

@@ -23,6 +23,7 @@ class LoadedRun:
     step: int
     train_cameras: Cameras
     eval_cameras: Cameras
+    train_image_paths: list[Path]
     eval_image_paths: list[Path]
     dataparser_transform: np.ndarray
     dataparser_scale: float
@@ -48,6 +49,7 @@ def load_run(config_path: Path) -> LoadedRun:
         step=int(step),
         train_cameras=train.cameras.to(pipeline.device),
         eval_cameras=evaluation.cameras.to(pipeline.device),
+        train_image_paths=[Path(p) for p in train.image_filenames],
         eval_image_paths=[Path(p) for p in evaluation.image_filenames],
         dataparser_transform=train.dataparser_transform.cpu().numpy(),
         dataparser_scale=float(train.dataparser_scale),

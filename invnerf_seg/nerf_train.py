@@ -32,9 +32,9 @@ def device_type() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def run_dir(output_dir: Path, experiment: str) -> Path:
-    """Where nerfstudio writes config.yml and nerfstudio_models/ for this run."""
-    return output_dir / experiment / METHOD_NAME / RUN_NAME
+def run_dir(output_dir: Path, experiment: str, method: str = METHOD_NAME) -> Path:
+    """Where nerfstudio writes config.yml and nerfstudio_models/ for this run of `method`."""
+    return output_dir / experiment / method / RUN_NAME
 
 
 def _flag(name: str, value) -> list[str]:
@@ -55,6 +55,8 @@ def train_command(
     eval_interval: int,
     load_dir: Path | None = None,
     steps_per_save: int | None = None,
+    method: str = METHOD_NAME,
+    dataparser: tuple[str, ...] = ("nerfstudio-data",),
 ) -> list[str]:
     """The ns-train command line for one training stage.
 
@@ -65,7 +67,7 @@ def train_command(
     ns_train = shutil.which("ns-train", path=str(Path(sys.executable).parent)) or "ns-train"
     device = device_type()
     command = [
-        ns_train, METHOD_NAME,
+        ns_train, method,
         "--output-dir", str(output_dir),
         "--experiment-name", experiment,
         "--timestamp", RUN_NAME,
@@ -90,7 +92,7 @@ def train_command(
     if load_dir is not None:
         command += ["--load-dir", str(load_dir)]
     command += [
-        "nerfstudio-data", "--data", str(dataset),
+        *dataparser, "--data", str(dataset),
         "--downscale-factor", "1",
         "--eval-mode", "interval", "--eval-interval", str(eval_interval),
     ]
@@ -177,9 +179,9 @@ def same_model_as_rgb_run(rgb_config: Path, preset_model: dict) -> None:
         raise ValueError(f"{rgb_config} was trained with other model options than the fine-tuning asks for ({'; '.join(mismatches)}); rerun the RGB stage")
 
 
-def checkpoint_dir(output_dir: Path, experiment: str) -> Path:
+def checkpoint_dir(output_dir: Path, experiment: str, method: str = METHOD_NAME) -> Path:
     """nerfstudio_models/ of a finished run, checked to hold a checkpoint."""
-    models = run_dir(output_dir, experiment) / "nerfstudio_models"
+    models = run_dir(output_dir, experiment, method) / "nerfstudio_models"
     if not any(models.glob("step-*.ckpt")):
         raise RuntimeError(f"no checkpoint in {models}: training did not finish")
     return models
@@ -237,17 +239,23 @@ def write_finetune_start(rgb_models: Path, start_dir: Path) -> Path:
 CHECKPOINTS_PER_STAGE = 10
 
 
-def train_stage(dataset: Path, output: Path, experiment: str, settings: dict, log_path: Path, threads: int, report: Callable[[str], None], rgb_models: Path | None = None) -> Resume:
+def train_stage(
+    dataset: Path, output: Path, experiment: str, settings: dict, log_path: Path, threads: int, report: Callable[[str], None],
+    rgb_models: Path | None = None, other_inputs: tuple[Path, ...] = (),
+) -> Resume:
     """Train one stage into `output`, resuming a killed run of the same training; the fine-tuning when `rgb_models` is given.
 
     `settings`: model, rays_per_batch, iterations, learning_rate,
-    eval_interval. The run trains in `<output>.partial/` (see resume.py) with a
+    eval_interval, and optionally method and dataparser (see train_command;
+    nerfacto and nerfstudio-data otherwise). The run trains in `<output>.partial/` (see resume.py) with a
     checkpoint every tenth of the stage, and reaches `output` only finished
-    and with finite weights.
+    and with finite weights. `other_inputs` are folders the training also
+    reads (FruitNeRF's masks): their bytes enter the resume key too.
     """
     partial = partial_dir(output)
-    models = run_dir(partial, experiment) / "nerfstudio_models"
-    key = training_key(settings, [dataset] + ([rgb_models] if rgb_models is not None else []))
+    method = settings.get("method", METHOD_NAME)
+    models = run_dir(partial, experiment, method) / "nerfstudio_models"
+    key = training_key(settings, [dataset, *other_inputs] + ([rgb_models] if rgb_models is not None else []))
     resumed_from = resume_or_start(partial, models, key)
     if resumed_from is None:
         load_dir, first_step = None, 0
@@ -265,11 +273,12 @@ def train_stage(dataset: Path, output: Path, experiment: str, settings: dict, lo
         command = train_command(
             dataset, partial, experiment, iterations, {"model": settings["model"], "rays_per_batch": settings["rays_per_batch"]},
             settings["learning_rate"], settings["eval_interval"], load_dir, steps_per_save=max(settings["iterations"] // CHECKPOINTS_PER_STAGE, 1),
+            method=method, dataparser=tuple(settings.get("dataparser", ("nerfstudio-data",))),
         )
         run_training(command, log_path, threads, iterations, report=report)
-    diverged = diverged_weights(checkpoint_dir(partial, experiment))
+    diverged = diverged_weights(checkpoint_dir(partial, experiment, method))
     if diverged:
         shutil.rmtree(partial)
         raise RuntimeError(f"training diverged: {len(diverged)} weight tensors are NaN or infinite (first: {diverged[0]}); see {log_path}")
-    publish(partial, output, run_dir(partial, experiment) / "config.yml")
+    publish(partial, output, run_dir(partial, experiment, method) / "config.yml")
     return resume

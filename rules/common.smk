@@ -9,7 +9,14 @@ VIDEO_SCENES = [name for name, scene in config["scenes"].items() if "video" in s
 POSED_SCENES = [name for name, scene in config["scenes"].items() if "posed" in scene]
 # Per-scene stages, in DAG order, whose Snakemake benchmarks make results/timings.csv.
 INPUT_STAGES = {"video": ["frames", "poses"], "posed": ["import_posed"]}
-MODEL_STAGES = ["masks", "nerf_data", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"]
+METHODS = list(config["methods"])
+# The stages each method adds after the shared ones (masks, nerf_data, nerf_rgb); benchmark names.
+METHOD_STAGES = {
+    "invnerf": ["nerf_finetune", "export_cloud", "count_invnerf", "evaluate_invnerf"],
+    "sa3d": ["sa3d_cloud", "count_sa3d", "evaluate_sa3d"],
+    "fruitnerf": ["nerf_fruitnerf", "fruitnerf_cloud", "count_fruitnerf", "evaluate_fruitnerf"],
+}
+MODEL_STAGES = ["masks", "nerf_data", "nerf_rgb"] + [stage for method in METHODS for stage in METHOD_STAGES[method]]
 ENV = "../envs/invnerf.yaml"
 
 
@@ -20,6 +27,7 @@ def alternatives(names):
 
 wildcard_constraints:
     scene=alternatives(SCENES),
+    method=alternatives(METHODS),
 
 
 for _name, _scene in config["scenes"].items():
@@ -47,6 +55,31 @@ def scene_config(wildcards):
 def scene_stages(scene):
     """The stages a scene runs, in DAG order (posed datasets skip frames and poses)."""
     return INPUT_STAGES["posed" if "posed" in config["scenes"][scene] else "video"] + MODEL_STAGES
+
+
+def method_cloud(wildcards):
+    """Where a method's segmented cloud comes from: InvNeRF-Seg's export or a baseline's."""
+    return f"results/{wildcards.scene}/{wildcards.method}/cloud.ply"
+
+
+def evaluation_inputs(wildcards):
+    """The models a method's evaluation renders: InvNeRF-Seg both its models, SA3D the RGB model and its cloud, FruitNeRF its own."""
+    scene = wildcards.scene
+    if wildcards.method == "invnerf":
+        return {"rgb_run": f"results/{scene}/nerf/rgb", "seg_run": f"results/{scene}/nerf/seg"}
+    if wildcards.method == "sa3d":
+        return {"rgb_run": f"results/{scene}/nerf/rgb", "cloud": f"results/{scene}/sa3d/cloud.ply"}
+    return {"fruitnerf_run": f"results/{scene}/nerf/fruitnerf"}
+
+
+def training_runs(wildcards):
+    """The NeRF runs of a scene whose training curves are drawn."""
+    runs = {"rgb_run": f"results/{wildcards.scene}/nerf/rgb"}
+    if "invnerf" in METHODS:
+        runs["seg_run"] = f"results/{wildcards.scene}/nerf/seg"
+    if "fruitnerf" in METHODS:
+        runs["fruitnerf_run"] = f"results/{wildcards.scene}/nerf/fruitnerf"
+    return runs
 
 
 def preset(wildcards):

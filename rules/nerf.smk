@@ -78,3 +78,32 @@ rule nerf_finetune:
         ENV
     script:
         "../scripts/train_nerf.py"
+
+
+rule nerf_fruitnerf:
+    """FruitNeRF baseline: nerfacto plus a semantic head, trained on RGB and masks at once (same preset as InvNeRF-Seg)."""
+    input:
+        dataset="results/{scene}/nerf/data_rgb",
+        mask_dataset="results/{scene}/nerf/data_mask",
+    output:
+        run=directory("results/{scene}/nerf/fruitnerf"),
+    params:
+        model=lambda wildcards: preset(wildcards)["model"],
+        rays_per_batch=lambda wildcards: preset(wildcards)["rays_per_batch"],
+        iterations=lambda wildcards: preset(wildcards)["rgb_iterations"],
+        learning_rate=lambda wildcards: preset(wildcards)["rgb_lr"],
+        eval_interval=config["nerf"]["eval_interval"],
+        semantic_loss_weight=config["fruitnerf"]["semantic_loss_weight"],
+    log:
+        "logs/{scene}/nerf_fruitnerf.log",
+    benchmark:
+        "benchmarks/{scene}/nerf_fruitnerf.tsv",
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=240,
+    conda:
+        ENV
+    script:
+        "../scripts/train_nerf.py"

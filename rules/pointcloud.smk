@@ -24,23 +24,73 @@ rule export_cloud:
         "../scripts/export_cloud.py"
 
 
-rule count:
-    """Cluster the cloud into objects per class (outliers, voxels, DBSCAN, merge, split) and count them."""
+rule sa3d_cloud:
+    """SA3D baseline: foreground-mask rays through the RGB model, samples past the threshold, voted on across views."""
     input:
-        cloud="results/{scene}/invnerf/cloud.ply",
+        rgb_run="results/{scene}/nerf/rgb",
+        mask_dataset="results/{scene}/nerf/data_mask",
+    output:
+        cloud="results/{scene}/sa3d/cloud.ply",
+        picture="results/{scene}/sa3d/cloud.png",
+    params:
+        settings={key: value for key, value in config["sa3d"].items() if key != "render_radius_spacings"},
+    log:
+        "logs/{scene}/sa3d_cloud.log",
+    benchmark:
+        "benchmarks/{scene}/sa3d_cloud.tsv",
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
+    conda:
+        ENV
+    script:
+        "../scripts/baseline_cloud.py"
+
+
+rule fruitnerf_cloud:
+    """FruitNeRF baseline: dense, visible samples of its field whose semantic probability passes the threshold."""
+    input:
+        fruitnerf_run="results/{scene}/nerf/fruitnerf",
+    output:
+        cloud="results/{scene}/fruitnerf/cloud.ply",
+        picture="results/{scene}/fruitnerf/cloud.png",
+    params:
+        settings={key: value for key, value in config["fruitnerf"].items() if key != "semantic_loss_weight"},
+    log:
+        "logs/{scene}/fruitnerf_cloud.log",
+    benchmark:
+        "benchmarks/{scene}/fruitnerf_cloud.tsv",
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
+    conda:
+        ENV
+    script:
+        "../scripts/baseline_cloud.py"
+
+
+rule count:
+    """Cluster a method's cloud into objects per class (outliers, voxels, DBSCAN, merge, split) and count them."""
+    input:
+        cloud=method_cloud,
         mask_dataset="results/{scene}/nerf/data_mask",
         masks="results/{scene}/masks",
         transforms="results/{scene}/poses/transforms.json",
     output:
-        counts="results/{scene}/invnerf/count.json",
-        clusters="results/{scene}/invnerf/clusters.ply",
-        picture="results/{scene}/invnerf/clusters.png",
+        counts="results/{scene}/{method}/count.json",
+        clusters="results/{scene}/{method}/clusters.ply",
+        picture=report("results/{scene}/{method}/clusters.png", caption="../report/clusters.rst", category="Clouds", subcategory="{scene}", labels={"method": "{method}", "figure": "clustered cloud"}),
     params:
         settings=config["count"],
+        one_class=lambda wildcards: wildcards.method == "fruitnerf",
     log:
-        "logs/{scene}/count.log",
+        "logs/{scene}/count_{method}.log",
     benchmark:
-        "benchmarks/{scene}/count.tsv",
+        "benchmarks/{scene}/count_{method}.tsv",
     threads: 2
     resources:
         mem_mb=4000,

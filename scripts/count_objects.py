@@ -7,14 +7,14 @@ import numpy as np
 
 from invnerf_seg.cloud_io import cloud_picture, label_colours, read_ply, write_ply
 from invnerf_seg.clustering import CountParams, count_by_class
-from invnerf_seg.mask_colours import read_classes
+from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, read_classes
 from invnerf_seg.nerf_data import CLASSES_FILE
 from invnerf_seg.object_size import object_diameter_setting
 from invnerf_seg.step import start_step
 
 
 def main(snakemake) -> None:
-    logger = start_step(snakemake.log[0], "count")
+    logger = start_step(snakemake.log[0], f"count {snakemake.wildcards.method}")
     settings = dict(snakemake.params.settings)
     points, colours = read_ply(Path(snakemake.input.cloud))
     transforms = json.loads(Path(snakemake.input.transforms).read_text())
@@ -22,7 +22,8 @@ def main(snakemake) -> None:
     params = CountParams(object_diameter=size, **settings)
     logger.info("object diameter %s (from the %s)", f"{size:.4g}" if size else "to be estimated", size_source)
 
-    classes = read_classes(Path(snakemake.input.mask_dataset) / CLASSES_FILE)
+    # FruitNeRF's semantics are one class whatever the masks hold; the other methods' clouds carry the mask classes' colours.
+    classes = {BINARY_CLASS: WHITE} if snakemake.params.one_class else read_classes(Path(snakemake.input.mask_dataset) / CLASSES_FILE)
     counted = count_by_class(points, colours, classes, params)
     for value, found in counted.per_class.items():
         logger.info("class %s: %d objects", value, found)

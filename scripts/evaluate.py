@@ -1,4 +1,10 @@
-"""Snakemake step: PSNR (RGB model) and mask IoU (fine-tuned model) on held-out views; count vs truth."""
+"""Snakemake step: one method's held-out views (PSNR of its RGB model, IoU of its rendered masks) and its count vs truth.
+
+- invnerf: PSNR of the RGB model; masks rendered by the fine-tuned model.
+- sa3d: the RGB model (SA3D trains nothing); a pixel is object when the
+  surface the RGB model renders there lies on the SA3D cloud.
+- fruitnerf: its own model renders both the RGB and the semantic mask.
+"""
 
 import csv
 import gc
@@ -7,33 +13,86 @@ from pathlib import Path
 
 import numpy as np
 
-from invnerf_seg.evaluation import count_report, image_scores, mask_scores, mask_sheet, render_eval_views
-from invnerf_seg.mask_colours import read_classes
+from invnerf_seg.cloud_io import read_ply
+from invnerf_seg.evaluation import (
+    binary_target, cloud_spacing, count_report, mask_scores, mask_sheet, read_image, render_eval_outputs, semantic_mask_image, surface_mask_image,
+)
+from invnerf_seg.export import to_world
+from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
+from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, read_classes
+from invnerf_seg.metrics import psnr
 from invnerf_seg.nerf_data import CLASSES_FILE
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.nerf_train import run_dir
 from invnerf_seg.step import start_step
 
 
-def main(snakemake) -> None:
-    logger = start_step(snakemake.log[0], "evaluate")
-    scene = snakemake.wildcards.scene
-    rgb_run = load_run(run_dir(Path(snakemake.input.rgb_run), scene) / "config.yml")
-    psnr_per_view = image_scores(render_eval_views(rgb_run))
+def true_mask(mask_dataset: Path, stem: str) -> np.ndarray:
+    """The true mask image of a held-out view, as the mask dataset holds it."""
+    return read_image(mask_dataset / "images" / f"{stem}.png")
+
+
+def invnerf_views(inputs, scene: str, mask_dataset: Path):
+    """PSNR per view from the RGB model; (stem, rendered mask, true mask) from the fine-tuned model."""
+    rgb_run = load_run(run_dir(Path(inputs.rgb_run), scene) / "config.yml")
+    psnr_per_view = {stem: psnr(out["rgb"], read_image(path)) for stem, path, out in render_eval_outputs(rgb_run, ("rgb",))}
     del rgb_run
     gc.collect()
-    seg_run = load_run(run_dir(Path(snakemake.input.seg_run), scene) / "config.yml")
-    mask_views = render_eval_views(seg_run)
-    classes = read_classes(Path(snakemake.input.mask_dataset) / CLASSES_FILE)
-    iou_per_view = mask_scores(mask_views, classes, snakemake.params.mask_threshold)
-    mask_sheet(mask_views, Path(snakemake.output.picture))
+    seg_run = load_run(run_dir(Path(inputs.seg_run), scene) / "config.yml")
+    masks = [(stem, out["rgb"], true_mask(mask_dataset, stem)) for stem, _, out in render_eval_outputs(seg_run, ("rgb",))]
+    return psnr_per_view, masks
+
+
+def sa3d_views(inputs, scene: str, mask_dataset: Path, radius_spacings: float):
+    """PSNR per view from the RGB model; masks where its rendered surface lies on the SA3D cloud."""
+    run = load_run(run_dir(Path(inputs.rgb_run), scene) / "config.yml")
+    cloud, colours = read_ply(Path(inputs.cloud))
+    radius = radius_spacings * cloud_spacing(cloud) if len(cloud) > 1 else 0.0
+    psnr_per_view, masks = {}, []
+    for stem, path, out in render_eval_outputs(run, ("rgb", "depth", "origins", "directions")):
+        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
+        surface = out["origins"] + out["depth"] * out["directions"]
+        world = to_world(surface.reshape(-1, 3), run.dataparser_transform, run.dataparser_scale).reshape(surface.shape)
+        masks.append((stem, surface_mask_image(world, cloud, colours, radius), true_mask(mask_dataset, stem)))
+    return psnr_per_view, masks
+
+
+def fruitnerf_views(inputs, scene: str, mask_dataset: Path):
+    """PSNR and semantic masks per view, both from the FruitNeRF model; the truth with every object white."""
+    run = load_run(run_dir(Path(inputs.fruitnerf_run), scene, FRUITNERF_METHOD) / "config.yml")
+    psnr_per_view, masks = {}, []
+    for stem, path, out in render_eval_outputs(run, ("rgb", "semantic_probability")):
+        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
+        masks.append((stem, semantic_mask_image(out["semantic_probability"]), binary_target(true_mask(mask_dataset, stem))))
+    return psnr_per_view, masks
+
+
+def main(snakemake) -> None:
+    method = snakemake.wildcards.method
+    logger = start_step(snakemake.log[0], f"evaluate {method}")
+    scene = snakemake.wildcards.scene
+    mask_dataset = Path(snakemake.input.mask_dataset)
+    classes = read_classes(mask_dataset / CLASSES_FILE)
+    if method == "invnerf":
+        psnr_per_view, masks = invnerf_views(snakemake.input, scene, mask_dataset)
+    elif method == "sa3d":
+        psnr_per_view, masks = sa3d_views(snakemake.input, scene, mask_dataset, snakemake.params.sa3d_radius_spacings)
+    else:
+        psnr_per_view, masks = fruitnerf_views(snakemake.input, scene, mask_dataset)
+        classes = {BINARY_CLASS: WHITE}
+    iou_per_view = mask_scores(masks, classes, snakemake.params.mask_threshold)
+    mask_sheet(masks, Path(snakemake.output.picture))
+    np.savez_compressed(
+        snakemake.output.rendered_masks, stems=np.array([stem for stem, _, _ in masks]),
+        rendered=np.stack([rendered for _, rendered, _ in masks]).astype(np.float16), true=np.stack([true for _, _, true in masks]).astype(np.float16),
+    )
 
     count = json.loads(Path(snakemake.input.counts).read_text())
     truth = json.loads(Path(snakemake.input.truth).read_text()) if "truth" in snakemake.input.keys() else None
     transforms = json.loads(Path(snakemake.input.transforms).read_text())
     metrics = {
         "scene": scene,
-        "method": "invnerf-seg",
+        "method": method,
         "held_out_views": len(psnr_per_view),
         "psnr_mean": float(np.mean(list(psnr_per_view.values()))),
         "iou_mean": float(np.mean(list(iou_per_view.values()))),
@@ -48,7 +107,7 @@ def main(snakemake) -> None:
         for stem in psnr_per_view:
             writer.writerow([stem, f"{psnr_per_view[stem]:.3f}", f"{iou_per_view[stem]:.4f}"])
     logger.info(
-        "PSNR %.2f dB, IoU %.3f over %d held-out views; count %s / %s",
+        "%s: PSNR %.2f dB, IoU %.3f over %d held-out views; count %s / %s", method,
         metrics["psnr_mean"], metrics["iou_mean"], metrics["held_out_views"], metrics["count_predicted"], metrics.get("count_true", "?"),
     )
 

@@ -1,11 +1,14 @@
-"""Snakemake step: train nerfacto on RGB frames, or fine-tune it on masks (InvNeRF-Seg).
+"""Snakemake step: train nerfacto on RGB frames, fine-tune it on masks (InvNeRF-Seg), or train the FruitNeRF baseline.
 
 With an `rgb_run` input this is the fine-tuning stage: the same model and
-preset, loaded from the RGB checkpoint, trained on the mask dataset.
+preset, loaded from the RGB checkpoint, trained on the mask dataset. With a
+`mask_dataset` input it is FruitNeRF: the same preset, RGB and masks at once.
 """
 
 from pathlib import Path
 
+from invnerf_seg.fruitnerf_data import DATAPARSER_NAME
+from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
 from invnerf_seg.nerf_train import (
     checkpoint_dir,
     device_type,
@@ -18,11 +21,11 @@ from invnerf_seg.step import fail, start_step
 
 
 def main(snakemake) -> None:
-    stage = "nerf_finetune" if "rgb_run" in snakemake.input.keys() else "nerf_rgb"
+    stage = "nerf_finetune" if "rgb_run" in snakemake.input.keys() else "nerf_fruitnerf" if "mask_dataset" in snakemake.input.keys() else "nerf_rgb"
     logger = start_step(snakemake.log[0], stage)
     scene = snakemake.wildcards.scene
     params = snakemake.params
-    rgb_models = None
+    rgb_models, other_inputs = None, ()
     if stage == "nerf_finetune":
         try:
             same_frames_and_cameras(Path(snakemake.input.rgb_dataset) / "transforms.json", Path(snakemake.input.dataset) / "transforms.json")
@@ -35,9 +38,13 @@ def main(snakemake) -> None:
         "model": params.model, "rays_per_batch": params.rays_per_batch, "iterations": params.iterations,
         "learning_rate": params.learning_rate, "eval_interval": params.eval_interval,
     }
+    if stage == "nerf_fruitnerf":
+        settings["model"] = {**params.model, "semantic_loss_weight": params.semantic_loss_weight}
+        settings.update(method=FRUITNERF_METHOD, dataparser=[DATAPARSER_NAME, "--masks-dir", str(Path(snakemake.input.mask_dataset) / "images")])
+        other_inputs = (Path(snakemake.input.mask_dataset),)
     logger.info("%s: %d iterations on %s (%s), log: %s", stage, params.iterations, device_type(), snakemake.input.dataset, snakemake.log[0])
     try:
-        resume = train_stage(Path(snakemake.input.dataset), Path(snakemake.output.run), scene, settings, Path(snakemake.log[0]), snakemake.threads, logger.info, rgb_models)
+        resume = train_stage(Path(snakemake.input.dataset), Path(snakemake.output.run), scene, settings, Path(snakemake.log[0]), snakemake.threads, logger.info, rgb_models, other_inputs)
     except RuntimeError as error:
         fail(logger, RuntimeError(f"{stage}: {error}"))
     logger.info("%s finished%s", stage, "" if resume.resumed_from is None else f" (resumed from step {resume.resumed_from})")

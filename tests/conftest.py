@@ -9,6 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from invnerf_seg.nerf_data import build_datasets
+from invnerf_seg.posed_dataset import import_posed_dataset, import_semantics
+from tests.posed_data import write_posed_dataset
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -35,3 +39,21 @@ def write_png(path: Path, array: np.ndarray) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(array).save(path)
     return path
+
+
+# A nerfacto small enough to train tens of steps in seconds on a CPU.
+TINY_MODEL = {
+    "num_proposal_samples_per_ray": [16, 8], "num_nerf_samples_per_ray": 8, "num_levels": 4, "log2_hashmap_size": 12,
+    "max_res": 64, "hidden_dim": 16, "hidden_dim_color": 16, "far_plane": 10.0,
+}
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path: Path) -> Path:
+    """A 64x48, six-view nerfstudio dataset of a small demo plant."""
+    root = tmp_path / "posed"
+    write_posed_dataset(root)
+    transforms = import_posed_dataset(root, tmp_path / "frames", tmp_path / "transforms.json")
+    import_semantics(root, tmp_path / "masks")
+    build_datasets(transforms, tmp_path / "frames", tmp_path / "masks", tmp_path / "data_rgb", tmp_path / "data_mask", None)
+    return tmp_path / "data_rgb"

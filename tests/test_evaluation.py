@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from invnerf_seg.evaluation import count_report, mask_scores
+from invnerf_seg.evaluation import binary_target, cloud_spacing, count_report, mask_scores, semantic_mask_image, surface_mask_image
 from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
 
 
@@ -62,3 +62,19 @@ def test_multiclass_iou_counts_a_pixel_of_the_wrong_class_as_wrong():
     swapped = right[:, ::-1]
     assert mask_scores([("v", right, target)], classes, 0.25) == {"v": 1.0}
     assert mask_scores([("v", swapped, target)], classes, 0.25) == {"v": 0.0}
+
+
+def test_a_cloud_is_seen_where_the_rendered_surface_lies_on_it():
+    cloud = np.array([[0.0, 0.0, 0.0], [0.1, 0.0, 0.0]])
+    colours = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    surface = np.array([[[0.01, 0.0, 0.0], [0.09, 0.0, 0.0]], [[0.5, 0.0, 0.0], [0.0, 0.5, 0.0]]])
+    image = surface_mask_image(surface, cloud, colours, radius=0.02)
+    assert image[0, 0].tolist() == [1.0, 0.0, 0.0] and image[0, 1].tolist() == [0.0, 1.0, 0.0]
+    assert (image[1] == 0).all()
+    assert cloud_spacing(np.array([[0.0, 0, 0], [0.1, 0, 0], [0.3, 0, 0]])) == pytest.approx(0.1)
+
+
+def test_fruitnerf_masks_are_binary_and_its_truth_has_every_class_white():
+    assert semantic_mask_image(np.array([[[0.2], [0.7]]])).tolist() == [[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]
+    target = np.array([[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]])
+    assert binary_target(target).tolist() == [[[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]]

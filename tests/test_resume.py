@@ -11,15 +11,8 @@ import torch
 import yaml
 
 from invnerf_seg.nerf_train import run_dir, train_stage
-from invnerf_seg.nerf_data import build_datasets
-from invnerf_seg.posed_dataset import import_posed_dataset, import_semantics
 from invnerf_seg.resume import Resume, checkpoint_step, partial_dir, publish, resume_or_start, training_key, write_record
-from tests.posed_data import write_posed_dataset
-
-TINY_MODEL = {
-    "num_proposal_samples_per_ray": [16, 8], "num_nerf_samples_per_ray": 8, "num_levels": 4, "log2_hashmap_size": 12,
-    "max_res": 64, "hidden_dim": 16, "hidden_dim_color": 16, "far_plane": 10.0,
-}
+from tests.conftest import TINY_MODEL
 
 
 def test_partial_folder_sits_beside_the_output(tmp_path: Path):
@@ -80,17 +73,6 @@ def test_publishing_points_the_nerfstudio_config_at_the_output(tmp_path: Path):
     assert not partial.exists() and not (output / "stale.txt").exists() and not (output / "resume.json").exists()
     moved = yaml.load((output / "plant" / "config.yml").read_text(), Loader=yaml.Loader)
     assert Path(moved.output_dir) == output and Path(moved.load_dir) == output / "start"
-
-
-@pytest.fixture
-def tiny_dataset(tmp_path: Path) -> Path:
-    """A 64x48, six-view nerfstudio dataset of a small demo plant."""
-    root = tmp_path / "posed"
-    write_posed_dataset(root)
-    transforms = import_posed_dataset(root, tmp_path / "frames", tmp_path / "transforms.json")
-    import_semantics(root, tmp_path / "masks")
-    build_datasets(transforms, tmp_path / "frames", tmp_path / "masks", tmp_path / "data_rgb", tmp_path / "data_mask", None)
-    return tmp_path / "data_rgb"
 
 
 def kill_training_after_step(partial: Path, experiment: str, step: int, stop: threading.Event) -> None:

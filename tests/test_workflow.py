@@ -75,7 +75,8 @@ def test_several_scenes_of_each_kind_run_from_one_command(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     jobs = jobs_of(result.stdout)
     assert jobs["import_posed"] == 1 and jobs["frames"] == 2 and jobs["poses"] == 2  # demo and pods are videos
-    assert all(jobs[stage] == 3 for stage in ("masks", "nerf_rgb", "nerf_finetune", "count", "evaluate"))
+    assert all(jobs[stage] == 3 for stage in ("masks", "nerf_rgb", "nerf_finetune", "nerf_fruitnerf", "sa3d_cloud", "compare"))
+    assert jobs["count"] == jobs["evaluate"] == 9  # three scenes, three methods
     assert jobs["summary"] == 1
 
 
@@ -120,9 +121,25 @@ def test_inconsistent_scenes_are_refused(tmp_path: Path, scene, message):
     assert result.returncode != 0 and message in result.stdout + result.stderr
 
 
+def test_methods_are_chosen_in_the_config(tmp_path: Path):
+    result = snakemake(workdir_with_config(tmp_path, lambda c: c.update(methods=["invnerf"])), "-n")
+    assert result.returncode == 0, result.stderr
+    jobs = jobs_of(result.stdout)
+    assert "nerf_fruitnerf" not in jobs and "sa3d_cloud" not in jobs and jobs["count"] == 1 and jobs["compare"] == 1
+
+
+# The end-to-end run compares InvNeRF-Seg with SA3D, which trains nothing; FruitNeRF's own training
+# (about 8 more minutes here) is run for real in tests/test_fruitnerf.py.
+E2E_METHODS = ["invnerf", "sa3d"]
+
+
+def e2e_config(config: dict) -> None:
+    config.update(demo=OTHER_DEMO, methods=E2E_METHODS)
+
+
 @pytest.mark.e2e
 def test_demo_end_to_end(tmp_path: Path):
-    workdir = workdir_with_config(tmp_path, lambda config: config.update(demo=OTHER_DEMO))
+    workdir = workdir_with_config(tmp_path, e2e_config)
     result = snakemake(workdir, "--cores", "2", timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
     results = workdir / "results" / "demo"
@@ -154,29 +171,49 @@ def test_demo_end_to_end(tmp_path: Path):
     true_diameter = 2 * np.median(truth["radii"]) / scale
     assert abs(count["object_diameter"]["value"] - true_diameter) < 0.25 * true_diameter
 
-    metrics = json.loads((results / "eval" / "metrics.json").read_text())
+    metrics = json.loads((results / "invnerf" / "eval" / "metrics.json").read_text())
     assert metrics["count_true"] == OTHER_DEMO["n_fruits"]
     assert abs(metrics["count_error"]) <= 1, metrics
     assert 10.0 < metrics["psnr_mean"] < 60.0
     assert 0.0 <= metrics["iou_mean"] <= 1.0
     with open(workdir / "results" / "summary.csv") as handle:
-        assert [row["scene"] for row in csv.DictReader(handle)] == ["demo"]
-    for picture in ["masks_overlay.png", "poses/cameras.png", "invnerf/cloud.png", "invnerf/clusters.png", "eval/masks.png"]:
+        assert [(row["scene"], row["method"]) for row in csv.DictReader(handle)] == [("demo", "invnerf"), ("demo", "sa3d")]
+    with open(results / "comparison.csv") as handle:
+        compared = {row["method"]: row for row in csv.DictReader(handle)}
+    print("comparison:", json.dumps(compared, indent=1))
+    assert list(compared) == E2E_METHODS and compared["invnerf"]["p_iou_vs_invnerf"] == ""
+    assert float(compared["sa3d"]["p_psnr_vs_invnerf"]) == 1.0  # SA3D renders with InvNeRF-Seg's RGB model
+    assert 0.0 <= float(compared["sa3d"]["p_iou_vs_invnerf"]) <= 1.0 and int(compared["sa3d"]["count_predicted"]) >= 0
+    density = json.loads((results / "analysis" / "density_summary.json").read_text())
+    print("density:", json.dumps({kind: density[kind] for kind in ("object", "background")}))
+    assert all(np.isfinite(density[kind]["optical_depth_after"]) and density[kind]["rays"] == 4 for kind in ("object", "background"))
+    pictures = ["masks_overlay.png", "poses/cameras.png", "invnerf/cloud.png", "invnerf/clusters.png", "invnerf/eval/masks.png", "sa3d/clusters.png",
+                "comparison_masks.png", "comparison_clouds.png", "analysis/density_profiles.png", "analysis/training_curves.png"]
+    for picture in pictures:
         assert Image.open(results / picture).size[0] > 0
+    # The HTML report gathers the tables and pictures.
+    report = snakemake(workdir, "--report", "report.html", timeout=300)
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert (workdir / "report.html").stat().st_size > 10000
 
     # Nothing changed: nothing reruns.
     assert "Nothing to be done" in snakemake(workdir, "-n").stdout
 
     # A counting setting reruns counting and what follows it, never training.
-    workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config["count"].update(eps_fraction=0.35)))
-    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"count", "evaluate", "summary", "all"}
+    workdir_with_config(workdir, lambda config: (e2e_config(config), config["count"].update(eps_fraction=0.35)))
+    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"count", "evaluate", "compare", "summary", "all"}
     # A fine-tuning setting reruns the fine-tuning and what follows, not the RGB training.
-    workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config["presets"]["cpu"].update(finetune_iterations=400)))
-    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"nerf_finetune", "export_cloud", "count", "evaluate", "summary", "all"}
+    workdir_with_config(workdir, lambda config: (e2e_config(config), config["presets"]["cpu"].update(finetune_iterations=400)))
+    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {
+        "nerf_finetune", "export_cloud", "count", "evaluate", "compare", "density_profiles", "training_curves", "summary", "all",
+    }
     # The colour threshold reruns the export and the evaluation (and what follows), no training.
-    workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config.update(mask_threshold=0.3)))
-    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"export_cloud", "count", "evaluate", "summary", "all"}
+    workdir_with_config(workdir, lambda config: (e2e_config(config), config.update(mask_threshold=0.3)))
+    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"export_cloud", "count", "evaluate", "compare", "summary", "all"}
+    # An SA3D threshold reruns SA3D's cloud and what follows it, nothing of InvNeRF-Seg.
+    workdir_with_config(workdir, lambda config: (e2e_config(config), config["sa3d"].update(min_vote_fraction=0.6)))
+    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"sa3d_cloud", "count", "evaluate", "compare", "summary", "all"}
     # A new frame rate reruns everything from the frames (and the demo's masks, made for those frames).
-    workdir_with_config(workdir, lambda config: (config.update(demo=OTHER_DEMO), config["frames"].update(fps=4)))
+    workdir_with_config(workdir, lambda config: (e2e_config(config), config["frames"].update(fps=4)))
     rerun = set(jobs_of(snakemake(workdir, "-n").stdout))
     assert {"demo_scene", "frames", "poses", "masks", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"} <= rerun

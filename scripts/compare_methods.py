@@ -1,0 +1,54 @@
+"""Snakemake step: the methods side by side on one scene: table with paired t-tests, masks and clouds pictures."""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from invnerf_seg.cloud_io import clouds_sheet, read_ply
+from invnerf_seg.evaluation import methods_mask_sheet
+from invnerf_seg.statistics import comparison_rows
+from invnerf_seg.step import start_step
+
+COLUMNS = [
+    "method", "count_predicted", "count_true", "f1", "iou_mean", "psnr_mean", "held_out_views",
+    "p_iou_vs_invnerf", "t_iou_vs_invnerf", "p_psnr_vs_invnerf", "t_psnr_vs_invnerf",
+]
+
+
+def read_views(path: Path) -> dict[str, dict[str, float]]:
+    """view -> {"psnr", "iou"} from a method's views.csv."""
+    with Path(path).open() as handle:
+        return {row["view"]: {"psnr": float(row["psnr_rgb"]), "iou": float(row["iou_mask"])} for row in csv.DictReader(handle)}
+
+
+def main(snakemake) -> None:
+    logger = start_step(snakemake.log[0], "compare")
+    methods = snakemake.params.methods
+    metrics = {method: json.loads(Path(path).read_text()) for method, path in zip(methods, snakemake.input.metrics)}
+    per_view = {method: read_views(path) for method, path in zip(methods, snakemake.input.views)}
+    rows = comparison_rows(per_view, metrics)
+    with open(snakemake.output.csv, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    Path(snakemake.output.json).write_text(json.dumps({"scene": snakemake.wildcards.scene, "methods": rows}, indent=2))
+    for row in rows:
+        logger.info(
+            "%s: %s/%s objects, IoU %.3f (p %s), PSNR %.2f dB (p %s)", row["method"], row["count_predicted"], row["count_true"],
+            row["iou_mean"], row["p_iou_vs_invnerf"], row["psnr_mean"], row["p_psnr_vs_invnerf"],
+        )
+
+    masks = {method: np.load(path) for method, path in zip(methods, snakemake.input.rendered_masks)}
+    first = masks[methods[0]]
+    methods_mask_sheet(list(first["true"].astype(float)), {m: list(masks[m]["rendered"].astype(float)) for m in methods}, Path(snakemake.output.masks))
+    clouds = {}
+    for method, path in zip(methods, snakemake.input.clusters):
+        points, colours = read_ply(Path(path))
+        clouds[f"{method}: {metrics[method]['count_predicted']} objects"] = (points, colours)
+    clouds_sheet(Path(snakemake.output.clouds), clouds)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (Snakemake injects `snakemake`)
