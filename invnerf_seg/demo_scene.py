@@ -40,6 +40,7 @@ class SceneSpec:
     duration_s: float = 8.0
     fov_x_deg: float = 55.0
     orbit_radius: float = 1.7
+    orbit_centre: str = "plant"  # "plant": the whole plant in view; "fruits": the fruits' centre, for close-ups
     supersampling: int = 2
     fruit_radius: tuple[float, float] = (0.055, 0.075)
 
@@ -165,13 +166,18 @@ def build_scene(spec: SceneSpec) -> Scene:
         red = np.array([rng.uniform(0.75, 0.95), rng.uniform(0.08, 0.3), 0.06])
         ellipsoids.append(Ellipsoid(centre, np.eye(3) * radius, red, FRUIT_LABEL_OFFSET + index, pattern=0.15))
 
-    return Scene(
+    scene = Scene(
         ellipsoids=ellipsoids,
         fruit_centres=np.array(centres),
         fruit_radii=np.array(radii),
         ground_texture=_ground_texture(rng),
         backdrop_texture=_backdrop_texture(rng),
     )
+    if spec.orbit_centre == "fruits":
+        scene.look_at = scene.fruit_centres.mean(axis=0)
+    elif spec.orbit_centre != "plant":
+        raise ValueError(f"demo orbit_centre must be 'plant' or 'fruits', not {spec.orbit_centre!r}")
+    return scene
 
 
 def orbit_camera_to_world(scene: Scene, spec: SceneSpec, phase: float) -> np.ndarray:

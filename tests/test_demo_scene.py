@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from invnerf_seg.demo_scene import SceneSpec, build_scene, orbit_camera_to_world, render
@@ -27,6 +28,24 @@ def test_camera_looks_at_the_plant():
     to_target = scene.look_at - c2w[:3, 3]
     assert np.dot(forward, to_target / np.linalg.norm(to_target)) > 0.999
     assert np.allclose(c2w[:3, :3] @ c2w[:3, :3].T, np.eye(3))
+
+
+def test_close_up_orbit_centres_the_fruit_and_fills_more_of_the_frame():
+    """orbit_centre 'fruits' circles the single fruit, as a video of one pod is filmed."""
+    far = SceneSpec(seed=35, n_fruits=1, fruit_radius=(0.03, 0.035), width=96, height=80, supersampling=1)
+    near = SceneSpec(**{**far.__dict__, "orbit_radius": 0.45, "orbit_centre": "fruits"})
+    far_scene, near_scene = build_scene(far), build_scene(near)
+    assert np.allclose(near_scene.look_at, near_scene.fruit_centres[0])
+    far_image, far_fruit = render(far_scene, far, orbit_camera_to_world(far_scene, far, 0.0))
+    near_image, near_fruit = render(near_scene, near, orbit_camera_to_world(near_scene, near, 0.0))
+    rows, cols = np.nonzero(near_fruit)
+    assert abs(rows.mean() - 40) < 3 and abs(cols.mean() - 48) < 3
+    assert (near_fruit > 0).mean() > 5 * (far_fruit > 0).mean()
+
+
+def test_unknown_orbit_centre_is_refused():
+    with pytest.raises(ValueError, match="orbit_centre"):
+        build_scene(SceneSpec(seed=1, n_fruits=2, orbit_centre="stem"))
 
 
 def test_render_marks_fruit_pixels_red():
