@@ -63,8 +63,21 @@ def label_colours(labels: np.ndarray) -> np.ndarray:
 VIEWPOINTS = [(20, -60, "side"), (89, -90, "top")]  # (elevation, azimuth, name): fixed, so pictures of runs compare
 
 
-def draw_cloud(axes, points: np.ndarray, colours: np.ndarray, viewpoint: tuple[float, float, str], title: str, extra: np.ndarray | None = None) -> None:
-    """One cloud on 3D axes from a fixed viewpoint, equal scale on every axis; `extra` points drawn as crosses."""
+def cloud_box(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centre and half side of the cube that holds `points`: equal scale on every axis."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    return (low + high) / 2, max(float((high - low).max()) / 2, 1e-6)
+
+
+def draw_cloud(
+    axes, points: np.ndarray, colours: np.ndarray, viewpoint: tuple[float, float, str], title: str,
+    extra: np.ndarray | None = None, box: tuple[np.ndarray, float] | None = None,
+) -> None:
+    """One cloud on 3D axes from a fixed viewpoint; `extra` points drawn as crosses.
+
+    `box` (centre, half side) fixes the axes, so that clouds drawn side by side share one scale;
+    by default the cube around the cloud.
+    """
     elevation, azimuth, name = viewpoint
     if len(points):
         step = max(1, len(points) // 30000)
@@ -73,8 +86,10 @@ def draw_cloud(axes, points: np.ndarray, colours: np.ndarray, viewpoint: tuple[f
         axes.scatter(*np.asarray(extra).T, c="black", marker="x", s=40)
     axes.view_init(elev=elevation, azim=azimuth)
     axes.set_title(f"{title} ({name})", fontsize=9)
-    if len(points):
-        centre, half = points.mean(axis=0), max(np.ptp(points, axis=0).max() / 2, 1e-6)
+    if box is None and len(points):
+        box = cloud_box(points)
+    if box is not None:
+        centre, half = box
         axes.set_xlim(centre[0] - half, centre[0] + half)
         axes.set_ylim(centre[1] - half, centre[1] + half)
         axes.set_zlim(centre[2] - half, centre[2] + half)
@@ -91,12 +106,17 @@ def cloud_picture(path: Path, points: np.ndarray, colours: np.ndarray, title: st
 
 
 def clouds_sheet(path: Path, clouds: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-    """Several clouds side by side (one column each), from the same fixed viewpoints (one row each)."""
+    """Several clouds side by side (one column each), from the same fixed viewpoints (one row each).
+
+    Every panel has the same axes (the cube around all the clouds), so sizes and strays compare at a glance.
+    """
+    non_empty = [points for points, _ in clouds.values() if len(points)]
+    box = cloud_box(np.concatenate(non_empty)) if non_empty else None
     figure = plt.figure(figsize=(4.5 * len(clouds), 8))
     for column, (title, (points, colours)) in enumerate(clouds.items()):
         for row, viewpoint in enumerate(VIEWPOINTS):
             axes = figure.add_subplot(len(VIEWPOINTS), len(clouds), row * len(clouds) + column + 1, projection="3d")
-            draw_cloud(axes, points, colours, viewpoint, title)
+            draw_cloud(axes, points, colours, viewpoint, title, box=box)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

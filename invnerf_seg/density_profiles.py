@@ -56,7 +56,8 @@ def optical_depth(t: np.ndarray, density: np.ndarray) -> np.ndarray:
 
 
 def profile_summary(t: np.ndarray, before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> dict:
-    """Median optical depth and peak density of object and background rays, before and after, and their ratio."""
+    """Median optical depth and peak density of object and background rays, before and after, their ratio,
+    and the share of rays whose optical depth fell."""
     summary = {}
     for kind in ("object", "background"):
         depth_before, depth_after = optical_depth(t, before[kind]), optical_depth(t, after[kind])
@@ -65,17 +66,19 @@ def profile_summary(t: np.ndarray, before: dict[str, np.ndarray], after: dict[st
             "optical_depth_before": float(np.median(depth_before)),
             "optical_depth_after": float(np.median(depth_after)),
             "optical_depth_ratio": float(np.median(depth_after / np.maximum(depth_before, 1e-9))),
+            "fell_fraction": float(np.mean(depth_after < depth_before)),
             "peak_density_before": float(np.median(before[kind].max(axis=-1))),
             "peak_density_after": float(np.median(after[kind].max(axis=-1))),
         }
     return summary
 
 
-def profiles_picture(t: np.ndarray, before: dict[str, np.ndarray], after: dict[str, np.ndarray], path: Path, title: str) -> None:
-    """Rows: object and background rays; columns: density before, after, and after minus before."""
+def profiles_picture(t: np.ndarray, before: dict[str, np.ndarray], after: dict[str, np.ndarray], path: Path, title: str, drawn: int) -> None:
+    """Rows: object and background rays (the first `drawn` of each); columns: density before, after, and after minus before."""
     figure, axes = plt.subplots(2, 3, figsize=(14, 6.5), sharex=True)
     for row, kind in enumerate(("object", "background")):
-        panels = [(before[kind], "before fine-tuning (RGB model)"), (after[kind], "after fine-tuning (masks)"), (after[kind] - before[kind], "difference (after - before)")]
+        shown_before, shown_after = before[kind][:drawn], after[kind][:drawn]
+        panels = [(shown_before, "before fine-tuning (RGB model)"), (shown_after, "after fine-tuning (masks)"), (shown_after - shown_before, "difference (after - before)")]
         for column, (values, name) in enumerate(panels):
             for ray in values:
                 axes[row][column].plot(t, ray, linewidth=0.9)

@@ -21,7 +21,7 @@ def main(snakemake) -> None:
     seg = runs["seg_run"]
     view = seg.eval_image_paths[0]
     mask = foreground(read_image(Path(snakemake.input.mask_dataset) / "images" / view.name) * 255)
-    object_pixels, background_pixels = choose_pixels(mask, params["rays"], seed=0)
+    object_pixels, background_pixels = choose_pixels(mask, params["summary_rays"], seed=0)
 
     camera = seg.eval_cameras[0:1]
     rays = camera.generate_rays(camera_indices=0)
@@ -39,11 +39,12 @@ def main(snakemake) -> None:
     summary = {"scene": scene, "view": view.stem, "near": near, "far": far, "pixels": {"object": object_pixels.tolist(), "background": background_pixels.tolist()}, **profile_summary(t, before, after)}
     Path(snakemake.output.summary).write_text(json.dumps(summary, indent=2))
     np.savez_compressed(snakemake.output.profiles, t=t, **{f"{kind}_before": before[kind] for kind in before}, **{f"{kind}_after": after[kind] for kind in after})
-    profiles_picture(t, before, after, Path(snakemake.output.picture), f"{scene}, held-out view {view.stem}: density along {params['rays']} object and background rays")
+    title = f"{scene}, held-out view {view.stem}: density along {params['rays']} object and background rays"
+    profiles_picture(t, before, after, Path(snakemake.output.picture), title, drawn=params["rays"])
     for kind in ("object", "background"):
         logger.info(
-            "%s rays: optical depth %.3g before, %.3g after (median ratio %.3g)", kind,
-            summary[kind]["optical_depth_before"], summary[kind]["optical_depth_after"], summary[kind]["optical_depth_ratio"],
+            "%d %s rays: median optical depth %.3g before, %.3g after (median ratio %.3g; fell on %.0f%% of them)", summary[kind]["rays"], kind,
+            summary[kind]["optical_depth_before"], summary[kind]["optical_depth_after"], summary[kind]["optical_depth_ratio"], 100 * summary[kind]["fell_fraction"],
         )
 
 

@@ -32,6 +32,15 @@ def test_summary_reports_what_the_fine_tuning_changed():
     summary = profile_summary(t, before, after)
     assert summary["object"]["optical_depth_before"] == pytest.approx(10.0) and summary["object"]["optical_depth_ratio"] == pytest.approx(2.0)
     assert summary["background"]["optical_depth_ratio"] == pytest.approx(0.25) and summary["background"]["peak_density_after"] == 1.0
+    assert summary["object"]["fell_fraction"] == 0.0 and summary["background"]["fell_fraction"] == 1.0
+
+
+def test_fell_fraction_counts_the_rays_whose_depth_fell():
+    t = np.linspace(0.0, 1.0, 11)
+    before = np.array([[4.0] * 11, [4.0] * 11, [4.0] * 11, [4.0] * 11])
+    after = np.array([[1.0] * 11, [5.0] * 11, [3.0] * 11, [4.0] * 11])
+    summary = profile_summary(t, {"object": before, "background": before}, {"object": after, "background": after})
+    assert summary["background"]["fell_fraction"] == pytest.approx(0.5) and summary["background"]["rays"] == 4
 
 
 def test_chosen_pixels_are_on_the_object_and_well_off_it():
@@ -48,5 +57,5 @@ def test_chosen_pixels_are_on_the_object_and_well_off_it():
 def test_profiles_picture_is_written(tmp_path):
     t = np.linspace(0.0, 1.0, 5)
     kinds = {"object": np.ones((2, 5)), "background": np.zeros((2, 5))}
-    profiles_picture(t, kinds, kinds, tmp_path / "p.png", "toy")
+    profiles_picture(t, kinds, kinds, tmp_path / "p.png", "toy", drawn=1)
     assert (tmp_path / "p.png").stat().st_size > 1000

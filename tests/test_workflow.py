@@ -186,7 +186,7 @@ def test_demo_end_to_end(tmp_path: Path):
     assert 0.0 <= float(compared["sa3d"]["p_iou_vs_invnerf"]) <= 1.0 and int(compared["sa3d"]["count_predicted"]) >= 0
     density = json.loads((results / "analysis" / "density_summary.json").read_text())
     print("density:", json.dumps({kind: density[kind] for kind in ("object", "background")}))
-    assert all(np.isfinite(density[kind]["optical_depth_after"]) and density[kind]["rays"] == 4 for kind in ("object", "background"))
+    assert all(np.isfinite(density[kind]["optical_depth_after"]) and density[kind]["rays"] >= 4 for kind in ("object", "background"))
     pictures = ["masks_overlay.png", "poses/cameras.png", "invnerf/cloud.png", "invnerf/clusters.png", "invnerf/eval/masks.png", "sa3d/clusters.png",
                 "comparison_masks.png", "comparison_clouds.png", "analysis/density_profiles.png", "analysis/training_curves.png"]
     for picture in pictures:
