@@ -43,6 +43,7 @@ class SceneSpec:
     orbit_centre: str = "plant"  # "plant": the whole plant in view; "fruits": the fruits' centre, for close-ups
     supersampling: int = 2
     fruit_radius: tuple[float, float] = (0.055, 0.075)
+    mask_values: str = "binary"  # "binary": fruit 255; "instance": fruit k has grey value k (for masks.encoding: instance)
 
 
 @dataclass

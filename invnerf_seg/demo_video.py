@@ -57,6 +57,17 @@ def extracted_frame_sources(n_video_frames: int, video_fps: float, extract_fps: 
     return [min(source_frame_index(k, video_fps, extract_fps), n_video_frames - 1) for k in range(last_slot + 1)]
 
 
+def mask_image(instances: np.ndarray, mask_values: str) -> np.ndarray:
+    """The 8-bit mask of a frame's fruit-instance image: every fruit 255 ("binary"), or fruit k grey value k ("instance")."""
+    if mask_values == "binary":
+        return np.where(instances > 0, 255, 0).astype(np.uint8)
+    if mask_values == "instance":
+        if instances.max() > 255:
+            raise ValueError(f"instance masks hold at most 255 fruits, not {instances.max()}")
+        return instances.astype(np.uint8)
+    raise ValueError(f"demo mask_values must be 'binary' or 'instance', not {mask_values!r}")
+
+
 def write_demo(spec: SceneSpec, extract_fps: float, video_path: Path, masks_dir: Path, truth_path: Path, preview_path: Path, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> dict:
     """Render the orbit video (H.264, 30 fps), the fruit masks and truth.json; return the truth.
 
@@ -81,7 +92,7 @@ def write_demo(spec: SceneSpec, extract_fps: float, video_path: Path, masks_dir:
             writer.send(np.ascontiguousarray(image).tobytes())
             if index in wanted:
                 name = frame_name(wanted[index] + 1)
-                Image.fromarray(np.where(instances > 0, 255, 0).astype(np.uint8)).save(masks_dir / name)
+                Image.fromarray(mask_image(instances, spec.mask_values)).save(masks_dir / name)
                 cameras[name] = c2w.tolist()
             if preview is None:
                 preview = image

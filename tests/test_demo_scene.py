@@ -68,3 +68,13 @@ def test_write_demo_gives_video_masks_and_truth(tmp_path: Path):
     assert Image.open(masks[0]).size == (64, 48)
     saved = json.loads((tmp_path / "truth.json").read_text())
     assert saved["count"] == 5 and len(saved["centres"]) == 5
+
+
+def test_demo_masks_are_binary_or_carry_each_fruit_id():
+    from invnerf_seg.demo_video import mask_image
+
+    instances = np.array([[0, 1, 1], [0, 3, 2]])
+    assert mask_image(instances, "binary").tolist() == [[0, 255, 255], [0, 255, 255]]
+    assert mask_image(instances, "instance").tolist() == instances.tolist() and mask_image(instances, "instance").dtype == np.uint8
+    with pytest.raises(ValueError, match="mask_values"):
+        mask_image(instances, "rgb")
