@@ -51,10 +51,13 @@ def prepare(workdir: Path, scene: dict) -> None:
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def run(workdir: Path, cores: int) -> None:
+def run(workdir: Path, cores: int, rerun_triggers: list[str] | None) -> None:
     """Run the workflow there (what is done already is kept); its output goes to workdir/benchmark.log."""
+    command = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", str(cores)]
+    if rerun_triggers:
+        command += ["--rerun-triggers", *rerun_triggers]
     with (workdir / "benchmark.log").open("w") as log:
-        result = subprocess.run([str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir), "--cores", str(cores)], stdout=log, stderr=subprocess.STDOUT, check=False)
+        result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"the workflow failed in {workdir}; see {workdir / 'benchmark.log'}")
 
@@ -99,13 +102,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="one working directory per scene goes here")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--scenes", nargs="*", default=list(SCENES), choices=list(SCENES))
+    parser.add_argument(
+        "--rerun-triggers", nargs="*", choices=["mtime", "params", "input", "software-env", "code"],
+        help="Snakemake's rerun triggers (all by default); leave out code to keep the stages of an earlier run in --out whose scripts changed since",
+    )
     args = parser.parse_args()
     rows = []
     for name in args.scenes:
         workdir = args.out / name
         prepare(workdir, SCENES[name])
         print(f"{name}: running in {workdir}", flush=True)
-        run(workdir, args.cores)
+        run(workdir, args.cores, args.rerun_triggers)
         rows.append(scene_row(name, workdir))
         print_table(rows)
         sys.stdout.flush()
