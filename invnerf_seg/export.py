@@ -23,21 +23,6 @@ from nerfstudio.models.base_model import Model
 from invnerf_seg.mask_colours import class_scores
 
 
-@dataclass
-class ExportParams:
-    """Thresholds of the export; densities are in nerfstudio's normalised units.
-
-    `min_colour_match` has no default: it is the workflow's `mask_threshold`,
-    so that the cloud and the IoU judge "object" alike.
-    """
-
-    min_colour_match: float
-    min_density: float = 5.0
-    min_transmittance: float = 0.1
-    pixel_stride: int = 2
-    rays_per_chunk: int = 4096
-
-
 def to_world(points: np.ndarray, dataparser_transform: np.ndarray, dataparser_scale: float) -> np.ndarray:
     """Invert nerfstudio's normalisation p_ns = scale * (R p + t)."""
     rotation, translation = dataparser_transform[:3, :3], dataparser_transform[:3, 3]
@@ -50,15 +35,40 @@ def transmittance(density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
     return torch.exp(-(torch.cumsum(optical_depth, dim=-1) - optical_depth))
 
 
-def dense_and_visible(density: torch.Tensor, deltas: torch.Tensor, min_density: float, min_transmittance: float) -> torch.Tensor:
-    """Boolean [rays, samples] of samples that are a surface (dense) seen from the ray's camera (visible)."""
-    return (density.squeeze(-1) > min_density) & (transmittance(density, deltas) > min_transmittance)
+@dataclass(kw_only=True)
+class SurfaceSelection:
+    """Which field samples every cloud starts from (InvNeRF-Seg, SA3D, FruitNeRF): dense and seen, from the training views.
+
+    One place for these settings, so the three methods' clouds are drawn from
+    the field alike and differ only in how each decides "object". Densities
+    are in nerfstudio's normalised units.
+    """
+
+    min_density: float = 5.0
+    min_transmittance: float = 0.1
+    pixel_stride: int = 2
+    rays_per_chunk: int = 4096
+
+    def dense_and_visible(self, density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
+        """Boolean [rays, samples] of samples that are a surface (dense) seen from the ray's camera (visible)."""
+        return (density.squeeze(-1) > self.min_density) & (transmittance(density, deltas) > self.min_transmittance)
+
+
+@dataclass(kw_only=True)
+class ExportParams(SurfaceSelection):
+    """Thresholds of the InvNeRF-Seg export.
+
+    `min_colour_match` has no default: it is the workflow's `mask_threshold`,
+    so that the cloud and the IoU judge "object" alike.
+    """
+
+    min_colour_match: float
 
 
 def select_samples(density: torch.Tensor, rgb: torch.Tensor, deltas: torch.Tensor, params: ExportParams, classes: dict) -> torch.Tensor:
     """Boolean [rays, samples] of samples that are dense, of a class colour and visible."""
     colour_match = class_scores(rgb, classes).max(dim=-1).values
-    return dense_and_visible(density, deltas, params.min_density, params.min_transmittance) & (colour_match > params.min_colour_match)
+    return params.dense_and_visible(density, deltas) & (colour_match > params.min_colour_match)
 
 
 def inside_camera_ball(points: np.ndarray, camera_centres: np.ndarray) -> np.ndarray:
@@ -151,15 +161,11 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
     )
 
 
-@dataclass
-class SemanticExportParams:
+@dataclass(kw_only=True)
+class SemanticExportParams(SurfaceSelection):
     """Thresholds of the FruitNeRF cloud: density as in the export, and the semantic head's probability."""
 
     min_probability: float = 0.5
-    min_density: float = 5.0
-    min_transmittance: float = 0.1
-    pixel_stride: int = 2
-    rays_per_chunk: int = 4096
 
 
 def select_semantic_samples(samples: FieldSamples, params: SemanticExportParams) -> torch.Tensor:
@@ -167,7 +173,7 @@ def select_semantic_samples(samples: FieldSamples, params: SemanticExportParams)
     if samples.semantics is None:
         raise ValueError("the field has no semantic head: a FruitNeRF (invnerf-fruitnerf) run is needed")
     probability = torch.sigmoid(samples.semantics[..., 0])
-    return dense_and_visible(samples.density, samples.deltas, params.min_density, params.min_transmittance) & (probability > params.min_probability)
+    return params.dense_and_visible(samples.density, samples.deltas) & (probability > params.min_probability)
 
 
 class EmptyCloudError(RuntimeError):

@@ -21,22 +21,18 @@ import numpy as np
 import torch
 
 from invnerf_seg.cameras import project
-from invnerf_seg.export import dense_and_visible, transmittance
+from invnerf_seg.export import SurfaceSelection, transmittance
 
 VARIANTS = ("density", "weight")
 
 
-@dataclass
-class SA3DParams:
-    """Thresholds of the SA3D cloud; densities in nerfstudio's normalised units, as in the export."""
+@dataclass(kw_only=True)
+class SA3DParams(SurfaceSelection):
+    """Thresholds of the SA3D cloud: the surface selection of every cloud, the variant's weight and the vote."""
 
     variant: str = "density"
-    min_density: float = 5.0
     min_weight: float = 0.1
-    min_transmittance: float = 0.1
     min_vote_fraction: float = 0.5
-    pixel_stride: int = 2
-    rays_per_chunk: int = 4096
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -57,7 +53,7 @@ def candidate_samples(density: torch.Tensor, deltas: torch.Tensor, params: SA3DP
     """Boolean [rays, samples] of the samples a foreground ray contributes, by the chosen variant."""
     if params.variant == "weight":
         return rendering_weights(density, deltas) > params.min_weight
-    return dense_and_visible(density, deltas, params.min_density, params.min_transmittance)
+    return params.dense_and_visible(density, deltas)
 
 
 def vote_fractions(points: np.ndarray, views: list[tuple[np.ndarray, dict, np.ndarray]]) -> np.ndarray:
