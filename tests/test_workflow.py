@@ -25,25 +25,19 @@ from tests.workflow_runs import jobs_of, snakemake, workdir_with_config
 OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps": 30, "duration_s": 8.0}
 
 
-def test_unknown_preset_is_refused(tmp_path: Path):
-    workdir = workdir_with_config(tmp_path, lambda c: c["scenes"]["demo"].update(preset="huge"))
-    result = snakemake(workdir, "-n")
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (lambda c: c["scenes"]["demo"].update(preset="huge"), "preset 'huge'"),  # an unknown preset
+        (lambda c: c["frames"].update(fps=-1), "fps"),  # a value outside the schema
+        (lambda c: c["scenes"]["demo"].update(video="videos/plant.mp4"), "videos/plant.mp4"),  # a missing video
+    ],
+    ids=["unknown-preset", "outside-schema", "missing-video"],
+)
+def test_bad_config_is_refused_by_name(tmp_path: Path, edit, named: str):
+    result = snakemake(workdir_with_config(tmp_path, edit), "-n")
     assert result.returncode != 0
-    assert "preset 'huge'" in result.stdout + result.stderr
-
-
-def test_config_outside_the_schema_is_refused(tmp_path: Path):
-    workdir = workdir_with_config(tmp_path, lambda c: c["frames"].update(fps=-1))
-    result = snakemake(workdir, "-n")
-    assert result.returncode != 0
-    assert "fps" in result.stdout + result.stderr
-
-
-def test_missing_video_is_named(tmp_path: Path):
-    workdir = workdir_with_config(tmp_path, lambda c: c["scenes"]["demo"].update(video="videos/plant.mp4"))
-    result = snakemake(workdir, "-n")
-    assert result.returncode != 0
-    assert "videos/plant.mp4" in result.stdout + result.stderr
+    assert named in result.stdout + result.stderr
 
 
 def test_missing_mobilesam_checkpoint_says_where_to_get_it(tmp_path: Path):
