@@ -39,9 +39,11 @@ def transmittance(density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
 class SurfaceSelection:
     """Which field samples every cloud starts from (InvNeRF-Seg, SA3D, FruitNeRF): dense and seen, from the training views.
 
-    One place for these settings, so the three methods' clouds are drawn from
-    the field alike and differ only in how each decides "object". Densities
-    are in nerfstudio's normalised units.
+    The three methods draw their clouds from the field with the same rule and
+    differ only in how each decides "object". Each method's config section
+    (`export`, `sa3d`, `fruitnerf`) sets its own values, since a threshold
+    that suits the fine-tuned field need not suit an RGB one. Densities are in
+    nerfstudio's normalised units.
     """
 
     min_density: float = 5.0
