@@ -86,7 +86,7 @@ def start_munged() -> bool:
         Path(folder).mkdir(parents=True, exist_ok=True)
         shutil.chown(folder, "munge", "munge")
     subprocess.run(["runuser", "-u", "munge", "--", "/usr/sbin/munged"], check=True)
-    wait_for(munge_works, "munged to answer", timeout_s=20)
+    wait_for(munge_works, "munged to answer", timeout_s=60)
     return True
 
 
@@ -133,7 +133,7 @@ def one_node_cluster(folder: Path, partitions: list[str]) -> Iterator[None]:
             states = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, check=False).stdout.split()
             return bool(states) and all(state == "idle" for state in states)
 
-        wait_for(node_idle, f"the SLURM node to be idle (see {folder / 'slurmctld.log'})", timeout_s=60)
+        wait_for(node_idle, f"the SLURM node to be idle (see {folder / 'slurmctld.log'})", timeout_s=180)
         yield
     finally:
         stop_daemon(folder / "slurmd.pid")

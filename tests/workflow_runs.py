@@ -23,7 +23,7 @@ def workdir_with_config(tmp_path: Path, edit) -> Path:
     return tmp_path
 
 
-def snakemake(workdir: Path, *args: str, timeout: int = 60) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run the workflow; past the timeout, stop it with every job it started (ns-train included)."""
     command = [str(SNAKEMAKE), "-s", str(REPO / "Snakefile"), "--directory", str(workdir), *args]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True) as process:
