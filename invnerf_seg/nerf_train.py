@@ -9,7 +9,6 @@ at a known path.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -201,36 +200,28 @@ def diverged_weights(models: Path) -> list[str]:
 COLOUR_OUTPUT_PREFIX = "_model.field.mlp_head.layers."
 
 
-def reinitialise_colour_output(pipeline_state: dict, seed: int = 0) -> dict:
-    """Give the last layer of nerfacto's colour head the weights of a newly built layer.
+def reset_colour_output(pipeline_state: dict) -> dict:
+    """Zero the last layer of nerfacto's colour head in a pipeline state dict.
 
     Red fruits leave the RGB model's green and blue outputs deep in the
     sigmoid's flat tail (about 2e-5 on the fruit). There the gradient towards
     white is about twenty times weaker than the background's pull towards
-    black, and the masks come out red-only, never white. A new layer starts
-    every channel near 0.5 and passes the mask gradient on to the hidden
-    layers from the first step. Its weights are drawn as torch draws a new
-    nn.Linear's (uniform within 1/sqrt(fan_in)), from a fixed seed, so a
-    rerun starts the same. A zeroed layer, tried first, passes no gradient
-    back until its weights have grown; the background's pull on its bias won
-    that race and left the fruits grey or black (see the README). The density
-    field, the hash grid and the rest of the colour head are kept.
+    black, and the masks come out red-only, never white. With this one layer
+    at zero, every channel starts at 0.5 and learns the same mask. The
+    density field, the hash grid and the rest of the colour head are kept.
     """
     layers = sorted({int(key[len(COLOUR_OUTPUT_PREFIX):].split(".")[0]) for key in pipeline_state if key.startswith(COLOUR_OUTPUT_PREFIX)})
     if not layers:
         raise ValueError("no colour head (field.mlp_head) in the checkpoint: train with --pipeline.model.implementation torch")
     state = dict(pipeline_state)
-    weight_key, bias_key = (f"{COLOUR_OUTPUT_PREFIX}{layers[-1]}.{name}" for name in ("weight", "bias"))
-    bound = 1.0 / math.sqrt(state[weight_key].shape[1])
-    generator = torch.Generator().manual_seed(seed)
-    for key in (weight_key, bias_key):
-        fresh = (torch.rand(state[key].shape, generator=generator, dtype=torch.float64) * 2 - 1) * bound
-        state[key] = fresh.to(dtype=state[key].dtype, device=state[key].device)
+    for name in ("weight", "bias"):
+        key = f"{COLOUR_OUTPUT_PREFIX}{layers[-1]}.{name}"
+        state[key] = torch.zeros_like(state[key])
     return state
 
 
 def write_finetune_start(rgb_models: Path, start_dir: Path) -> Path:
-    """The checkpoint the fine-tuning starts from: the RGB model, a fresh optimizer, a new colour output layer.
+    """The checkpoint the fine-tuning starts from: the RGB model, a fresh optimizer, a reset colour output.
 
     nerfstudio restores whatever optimizer state a checkpoint carries; Adam's
     moments from the RGB stage describe RGB gradients, not mask gradients,
@@ -239,7 +230,7 @@ def write_finetune_start(rgb_models: Path, start_dir: Path) -> Path:
     latest = max(rgb_models.glob("step-*.ckpt"))
     state = torch.load(latest, map_location="cpu", weights_only=False)
     start_dir.mkdir(parents=True, exist_ok=True)
-    start = {"step": state["step"], "pipeline": reinitialise_colour_output(state["pipeline"]), "optimizers": {}, "scalers": state["scalers"]}
+    start = {"step": state["step"], "pipeline": reset_colour_output(state["pipeline"]), "optimizers": {}, "scalers": state["scalers"]}
     torch.save(start, start_dir / latest.name)
     return start_dir
 

@@ -33,7 +33,7 @@ def main(snakemake) -> None:
         except ValueError as error:
             fail(logger, error)
         rgb_models = checkpoint_dir(Path(snakemake.input.rgb_run), scene)
-        logger.info("fine-tuning starts from the RGB weights with a fresh optimizer and a new colour output layer")
+        logger.info("fine-tuning starts from the RGB weights with a fresh optimizer and the colour output layer reset")
     settings = {
         "model": params.model, "rays_per_batch": params.rays_per_batch, "iterations": params.iterations,
         "learning_rate": params.learning_rate, "eval_interval": params.eval_interval,

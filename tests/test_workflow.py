@@ -135,7 +135,7 @@ def e2e_config(config: dict) -> None:
 def test_demo_end_to_end(tmp_path: Path):
     workdir = workdir_with_config(tmp_path, e2e_config)
     # About 18 minutes on 2 free cores; the limit only guards against a hang (a busy machine took over 30).
-    result = snakemake(workdir, "--cores", "2", timeout=3000)
+    result = snakemake(workdir, "--cores", "2", timeout=3600)
     assert result.returncode == 0, result.stderr[-3000:]
     results = workdir / "results" / "demo"
     truth = json.loads((workdir / "resources" / "demo" / "truth.json").read_text())
