@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from invnerf_seg.mask_colours import classify
+from invnerf_seg.mask_colours import class_scores, classify
 from invnerf_seg.metrics import iou, match_objects, similarity_transform
 from invnerf_seg.nerf_model import LoadedRun
 
@@ -83,6 +83,23 @@ def class_iou(rendered: np.ndarray, target: np.ndarray, classes: dict, threshold
     if not shown:
         return 1.0
     return float(np.mean([iou(predicted == value, true == value) for value in shown]))
+
+
+def object_colour_match(views: list[tuple[str, np.ndarray, np.ndarray]], classes: dict) -> float | None:
+    """Median match of the rendered colour with the true class colour over every true object pixel of the views.
+
+    Near 1: the objects render in their class colour; near 0.5: the grey
+    plateau, where only a low `mask_threshold` still calls them object.
+    None when the views show no object.
+    """
+    matches = []
+    for _, rendered, target in views:
+        true = classify(target, classes, 0.5)
+        scores = class_scores(torch.as_tensor(np.asarray(rendered, dtype=np.float32)), classes).numpy()
+        for index, value in enumerate(classes):
+            matches.append(scores[..., index][true == value])
+    matches = np.concatenate(matches) if matches else np.zeros(0)
+    return float(np.median(matches)) if len(matches) else None
 
 
 def mask_scores(views: list[tuple[str, np.ndarray, np.ndarray]], classes: dict, threshold: float) -> dict[str, float]:

@@ -57,6 +57,7 @@ def train_command(
     steps_per_save: int | None = None,
     method: str = METHOD_NAME,
     dataparser: tuple[str, ...] = ("nerfstudio-data",),
+    object_share: float = 0.0,
 ) -> list[str]:
     """The ns-train command line for one training stage.
 
@@ -89,6 +90,8 @@ def train_command(
         command += ["--pipeline.model.implementation", "torch", "--mixed-precision", "False"]
     for key, value in preset["model"].items():
         command += _flag(f"pipeline.model.{key}", value)
+    if object_share:
+        command += ["--pipeline.datamanager.pixel-sampler.object-share", str(object_share)]
     if load_dir is not None:
         command += ["--load-dir", str(load_dir)]
     command += [
@@ -220,8 +223,8 @@ def reset_colour_output(pipeline_state: dict) -> dict:
     return state
 
 
-def write_finetune_start(rgb_models: Path, start_dir: Path) -> Path:
-    """The checkpoint the fine-tuning starts from: the RGB model, a fresh optimizer, a reset colour output.
+def write_finetune_start(rgb_models: Path, start_dir: Path, colour_start: str = "zero") -> Path:
+    """The checkpoint the fine-tuning starts from: the RGB model, a fresh optimizer, the colour output zeroed or kept.
 
     nerfstudio restores whatever optimizer state a checkpoint carries; Adam's
     moments from the RGB stage describe RGB gradients, not mask gradients,
@@ -230,7 +233,10 @@ def write_finetune_start(rgb_models: Path, start_dir: Path) -> Path:
     latest = max(rgb_models.glob("step-*.ckpt"))
     state = torch.load(latest, map_location="cpu", weights_only=False)
     start_dir.mkdir(parents=True, exist_ok=True)
-    start = {"step": state["step"], "pipeline": reset_colour_output(state["pipeline"]), "optimizers": {}, "scalers": state["scalers"]}
+    if colour_start not in ("zero", "keep"):
+        raise ValueError(f"colour_start must be 'zero' or 'keep', not {colour_start!r}")
+    pipeline = reset_colour_output(state["pipeline"]) if colour_start == "zero" else state["pipeline"]
+    start = {"step": state["step"], "pipeline": pipeline, "optimizers": {}, "scalers": state["scalers"]}
     torch.save(start, start_dir / latest.name)
     return start_dir
 
@@ -260,7 +266,7 @@ def train_stage(
     if resumed_from is None:
         load_dir, first_step = None, 0
         if rgb_models is not None:
-            load_dir = write_finetune_start(rgb_models, partial / "start")
+            load_dir = write_finetune_start(rgb_models, partial / "start", settings.get("colour_start", "zero"))
             first_step = checkpoint_step(load_dir) + 1
         write_record(partial, key, first_step)
     else:
@@ -274,6 +280,7 @@ def train_stage(
             dataset, partial, experiment, iterations, {"model": settings["model"], "rays_per_batch": settings["rays_per_batch"]},
             settings["learning_rate"], settings["eval_interval"], load_dir, steps_per_save=max(settings["iterations"] // CHECKPOINTS_PER_STAGE, 1),
             method=method, dataparser=tuple(settings.get("dataparser", ("nerfstudio-data",))),
+            object_share=settings.get("object_share", 0.0),
         )
         run_training(command, log_path, threads, iterations, report=report)
     diverged = diverged_weights(checkpoint_dir(partial, experiment, method))

@@ -15,7 +15,7 @@ import numpy as np
 
 from invnerf_seg.cloud_io import read_ply
 from invnerf_seg.evaluation import (
-    binary_target, cloud_spacing, count_report, mask_scores, mask_sheet, read_image, render_eval_outputs, semantic_mask_image, surface_mask_image,
+    binary_target, cloud_spacing, count_report, mask_scores, object_colour_match, mask_sheet, read_image, render_eval_outputs, semantic_mask_image, surface_mask_image,
 )
 from invnerf_seg.export import to_world
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
@@ -96,6 +96,7 @@ def main(snakemake) -> None:
         "held_out_views": len(psnr_per_view),
         "psnr_mean": float(np.mean(list(psnr_per_view.values()))),
         "iou_mean": float(np.mean(list(iou_per_view.values()))),
+        "object_colour_match": object_colour_match(masks, classes),
         "mask_threshold": snakemake.params.mask_threshold,
         "lpips": None,  # not evaluated: LPIPS needs AlexNet weights, which the workflow never downloads
         **count_report(count, truth, transforms, same_world=snakemake.params.posed),

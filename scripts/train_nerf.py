@@ -38,6 +38,12 @@ def main(snakemake) -> None:
         "model": params.model, "rays_per_batch": params.rays_per_batch, "iterations": params.iterations,
         "learning_rate": params.learning_rate, "eval_interval": params.eval_interval,
     }
+    if stage == "nerf_finetune":
+        settings["object_share"] = params.object_share
+        logger.info(
+            "ray sampling: %s", f"{params.object_share:.0%} of each batch's rays drawn from object pixels, the rest uniform (finetune_object_share)"
+            if params.object_share else "uniform over all pixels (finetune_object_share 0)",
+        )
     if stage == "nerf_fruitnerf":
         settings["model"] = {**params.model, "semantic_loss_weight": params.semantic_loss_weight}
         settings.update(method=FRUITNERF_METHOD, dataparser=[DATAPARSER_NAME, "--masks-dir", str(Path(snakemake.input.mask_dataset) / "images")])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from invnerf_seg.evaluation import binary_target, cloud_spacing, count_report, mask_scores, semantic_mask_image, surface_mask_image
+from invnerf_seg.evaluation import binary_target, cloud_spacing, count_report, mask_scores, object_colour_match, semantic_mask_image, surface_mask_image
 from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
 
 
@@ -78,3 +78,19 @@ def test_fruitnerf_masks_are_binary_and_its_truth_has_every_class_white():
     assert semantic_mask_image(np.array([[[0.2], [0.7]]])).tolist() == [[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]
     target = np.array([[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]])
     assert binary_target(target).tolist() == [[[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]]
+
+
+def test_object_colour_match_is_the_median_over_true_object_pixels():
+    target = np.zeros((4, 4, 3))
+    target[:2, :2] = 1.0
+    rendered = np.zeros((4, 4, 3))
+    rendered[:2, :2] = [0.9, 0.5, 0.95]  # darkest channel 0.5: grey on the object
+    rendered[3, 3] = 1.0  # a white background pixel does not count
+    assert object_colour_match([("a", rendered, target)], {BINARY_CLASS: WHITE}) == pytest.approx(0.5)
+    classes = {1: (1.0, 0.0, 0.0), 2: (0.0, 1.0, 0.0)}
+    target = np.zeros((2, 2, 3))
+    target[0, 0], target[1, 1] = [1, 0, 0], [0, 1, 0]
+    rendered = np.zeros((2, 2, 3))
+    rendered[0, 0], rendered[1, 1] = [0.8, 0.1, 0.0], [0.0, 0.7, 0.4]
+    assert object_colour_match([("a", rendered, target)], classes) == pytest.approx(0.7)
+    assert object_colour_match([("a", rendered, np.zeros((2, 2, 3)))], classes) is None

@@ -23,6 +23,9 @@ def test_command_carries_preset_and_stage(tmp_path: Path):
     assert f"--load-dir {tmp_path / 'ckpt'}" in text
     assert text.index("nerfstudio-data") > text.index("--load-dir")
     assert "--eval-mode interval --eval-interval 8" in text
+    assert "object-share" not in text, "uniform sampling unless asked"
+    shared = " ".join(train_command(tmp_path / "data", tmp_path / "out", "plant", 300, PRESET, 0.002, 8, object_share=0.25))
+    assert "--pipeline.datamanager.pixel-sampler.object-share 0.25" in shared
 
 
 def test_run_dir_is_fixed(tmp_path: Path):
@@ -78,6 +81,10 @@ def test_finetune_start_keeps_weights_and_step_but_no_optimizer(tmp_path: Path):
     saved = torch.load(start / "step-000000999.ckpt", weights_only=False)
     assert saved["step"] == 999 and saved["optimizers"] == {} and "schedulers" not in saved
     assert saved["pipeline"]["_model.field.mlp_head.layers.0.weight"].abs().sum() == 0
+    kept = write_finetune_start(models, tmp_path / "kept", colour_start="keep")
+    assert torch.load(kept / "step-000000999.ckpt", weights_only=False)["pipeline"]["_model.field.mlp_head.layers.0.weight"].sum() == 4
+    with pytest.raises(ValueError, match="colour_start"):
+        write_finetune_start(models, tmp_path / "other", colour_start="random")
 
 
 def test_fine_tuning_refuses_other_model_options_than_the_rgb_run():

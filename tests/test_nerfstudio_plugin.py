@@ -24,3 +24,58 @@ def test_model_is_nerfacto_and_builds_without_network():
     assert "psnr" in metrics and "img" in images
     if model.lpips is None:
         assert "lpips" not in metrics
+
+
+def _mask_batch() -> dict:
+    """Two 10x20 mask images, white on black, with 3 object pixels in all."""
+    images = torch.zeros(2, 10, 20, 3)
+    images[0, 2, 3] = 1.0
+    images[1, 7, 11] = 1.0
+    images[1, 7, 12] = torch.tensor([0.0, 1.0, 0.0])  # a class colour, not white: object too
+    return {"image": images, "image_idx": torch.tensor([4, 9])}
+
+
+def test_object_pixels_are_the_bright_ones():
+    from invnerf_seg.nerfstudio_method import object_pixels
+
+    assert object_pixels(_mask_batch()["image"]).tolist() == [[0, 2, 3], [1, 7, 11], [1, 7, 12]]
+
+
+def test_sampler_draws_its_share_of_rays_from_object_pixels():
+    from invnerf_seg.nerfstudio_method import ObjectSharePixelSamplerConfig
+
+    batch = _mask_batch()
+    sampler = ObjectSharePixelSamplerConfig(object_share=0.5).setup(num_rays_per_batch=1000)
+    sampled = sampler.sample(batch)
+    object_rays = int((sampled["image"].amax(dim=-1) > 0.5).sum())
+    assert sampled["image"].shape == (1000, 3)
+    assert 500 <= object_rays < 520, "half the batch plus the few that uniform sampling finds"
+    assert set(sampled["indices"][:, 0].tolist()) == {4, 9}, "camera indices are the images' own"
+
+
+def test_sampler_without_a_share_is_nerfstudios_uniform_draw():
+    from nerfstudio.data.pixel_samplers import PixelSamplerConfig
+
+    from invnerf_seg.nerfstudio_method import ObjectSharePixelSamplerConfig
+
+    torch.manual_seed(3)
+    ours = ObjectSharePixelSamplerConfig().setup(num_rays_per_batch=64).sample(_mask_batch())
+    torch.manual_seed(3)
+    theirs = PixelSamplerConfig().setup(num_rays_per_batch=64).sample(_mask_batch())
+    assert torch.equal(ours["indices"], theirs["indices"])
+
+
+def test_sampler_refuses_a_share_of_one_or_more():
+    import pytest
+
+    from invnerf_seg.nerfstudio_method import ObjectSharePixelSamplerConfig
+
+    with pytest.raises(ValueError, match="object_share"):
+        ObjectSharePixelSamplerConfig(object_share=1.0).setup(num_rays_per_batch=8)
+
+
+def test_the_method_samples_with_the_object_share_sampler():
+    from invnerf_seg.nerfstudio_method import ObjectSharePixelSamplerConfig
+
+    sampler = invnerf_nerfacto.config.pipeline.datamanager.pixel_sampler
+    assert isinstance(sampler, ObjectSharePixelSamplerConfig) and sampler.object_share == 0.0

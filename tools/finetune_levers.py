@@ -1,0 +1,95 @@
+"""Try mask fine-tuning settings on one trained RGB model and print what each did (a measurement, not a test).
+
+Takes a workflow working directory whose scene has finished `nerf_rgb` and
+`nerf_data` (for example one of tools/benchmark.py's), fine-tunes the RGB model
+once per variant into `<workdir>/levers/<variant>/`, renders the held-out views
+and prints, per variant: the median colour match of the held-out object pixels
+(1: the class colour, 0.5: the grey plateau), the background's 95th percentile,
+the held-out mask IoU at `mask_threshold`, and the fine-tuning's seconds.
+
+    .venv/bin/python tools/finetune_levers.py /tmp/invnerf-benchmark/seed31_8 \\
+        --variant 'shipped:{}' --variant 'share50:{object_share: 0.5}'
+
+A variant is `name:<YAML mapping>` of settings over the scene's preset:
+iterations, learning_rate, object_share, colour_start (zero or keep), model (options merged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from invnerf_seg.evaluation import class_iou, object_colour_match, read_image, render_eval_outputs
+from invnerf_seg.mask_colours import classify, read_classes
+from invnerf_seg.nerf_data import CLASSES_FILE
+from invnerf_seg.nerf_model import load_run
+from invnerf_seg.nerf_train import checkpoint_dir, run_dir, train_stage
+
+
+def base_settings(config: dict, scene: str) -> dict:
+    """The fine-tuning settings the workflow would use for the scene."""
+    preset = config["presets"][config["scenes"][scene]["preset"]]
+    return {
+        "model": preset["model"], "rays_per_batch": preset["rays_per_batch"], "iterations": preset["finetune_iterations"],
+        "learning_rate": preset["finetune_lr"], "eval_interval": config["nerf"]["eval_interval"],
+        "object_share": preset.get("finetune_object_share", 0.0), "colour_start": preset.get("finetune_colour_start", "zero"),
+    }
+
+
+def held_out_scores(run_config: Path, mask_dataset: Path, threshold: float) -> dict:
+    """Colour match, background p95 and IoU of a fine-tuned run's held-out views."""
+    classes = read_classes(mask_dataset / CLASSES_FILE)
+    run = load_run(run_config)
+    views = [(stem, out["rgb"], read_image(mask_dataset / "images" / f"{stem}.png")) for stem, _, out in render_eval_outputs(run, ("rgb",))]
+    del run
+    gc.collect()
+    background = np.concatenate([rendered.max(axis=-1)[classify(target, classes, 0.5) == 0] for _, rendered, target in views])
+    return {
+        "colour_match": object_colour_match(views, classes),
+        "background_p95": float(np.percentile(background, 95)),
+        "iou": float(np.mean([class_iou(rendered, target, classes, threshold) for _, rendered, target in views])),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--scene", default="demo")
+    parser.add_argument("--variant", action="append", required=True, help="name:{yaml settings}")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    config = yaml.safe_load((args.workdir / "config" / "config.yaml").read_text())
+    results = args.workdir / "results" / args.scene / "nerf"
+    rows = []
+    for spec in args.variant:
+        name, _, overrides = spec.partition(":")
+        settings = base_settings(config, args.scene)
+        changes = yaml.safe_load(overrides) or {}
+        settings.update({key: value for key, value in changes.items() if key != "model"})
+        settings["model"] = {**settings["model"], **changes.get("model", {})}
+        output = args.workdir / "levers" / name
+        log = args.workdir / "levers" / f"{name}.log"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        if not output.exists():
+            train_stage(results / "data_mask", output, args.scene, settings, log, args.threads, lambda message: print(f"  {name}: {message}", flush=True),
+                        rgb_models=checkpoint_dir(results / "rgb", args.scene))
+        seconds = time.monotonic() - started
+        scores = held_out_scores(run_dir(output, args.scene) / "config.yml", results / "data_mask", config["mask_threshold"])
+        rows.append({"variant": name, "settings": json.dumps(changes), "seconds": round(seconds), **scores})
+        print(json.dumps(rows[-1]), flush=True)
+    print("| variant | settings | colour match (median) | background p95 | IoU | fine-tuning s |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        match = "none" if row["colour_match"] is None else f"{row['colour_match']:.3f}"
+        print(f"| {row['variant']} | `{row['settings']}` | {match} | {row['background_p95']:.3f} | {row['iou']:.3f} | {row['seconds']} |")
+
+
+if __name__ == "__main__":
+    main()
