@@ -159,7 +159,9 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
     return (
         f"the fine-tuned field gives an empty cloud: its highest density is {best_density:.3g} (min_density {params.min_density}) "
         f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
-        "Look at the fine-tuning log and the masks: a field that never took the mask colours has not learnt the masks"
+        "A field that never took the mask colours has not learnt the masks. Look at the masks and analysis/training_curves.png; "
+        "where the objects fill a small share of each frame, raise the preset's finetune_object_share (0.5 is the shipped value; "
+        "0 is uniform sampling), fine-tune longer (finetune_iterations), train on wider images (image_width), or film closer"
     )
 
 

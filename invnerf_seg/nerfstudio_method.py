@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, Tuple, Type
+from typing import Dict, Iterator, Literal, Tuple, Type
 
 import torch
 import torchmetrics.image.lpip
@@ -59,14 +59,21 @@ def _lpips_not_built() -> Iterator[None]:
 
 
 class InvNerfactoModel(NerfactoModel):
-    """nerfacto, with LPIPS only when its weights are available offline."""
+    """nerfacto, with LPIPS only when its weights are available offline, and optionally only its colour head trained."""
+
+    config: "InvNerfactoModelConfig"
 
     def populate_modules(self) -> None:
         if lpips_weights_cached():
             super().populate_modules()
-            return
-        with _lpips_not_built():
-            super().populate_modules()
+        else:
+            with _lpips_not_built():
+                super().populate_modules()
+        if self.config.trained_parts == "colour_head":
+            for parameter in self.parameters():
+                parameter.requires_grad_(False)
+            for parameter in self.field.mlp_head.parameters():
+                parameter.requires_grad_(True)
 
     def get_image_metrics_and_images(
         self, outputs: Dict[str, torch.Tensor], batch: Dict[str, torch.Tensor]
@@ -158,6 +165,8 @@ class InvNerfactoModelConfig(NerfactoModelConfig):
     """nerfacto's configuration, building InvNerfactoModel."""
 
     _target: Type = field(default_factory=lambda: InvNerfactoModel)
+    trained_parts: Literal["all", "colour_head"] = "all"
+    """What the optimizer changes: all of nerfacto (as published), or only the colour head (density, hash grid and proposal networks kept)."""
 
 
 invnerf_nerfacto = MethodSpecification(

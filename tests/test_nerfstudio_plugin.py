@@ -79,3 +79,16 @@ def test_the_method_samples_with_the_object_share_sampler():
 
     sampler = invnerf_nerfacto.config.pipeline.datamanager.pixel_sampler
     assert isinstance(sampler, ObjectSharePixelSamplerConfig) and sampler.object_share == 0.0
+
+
+def test_colour_head_only_training_freezes_the_density_field():
+    import dataclasses
+
+    config = dataclasses.replace(invnerf_nerfacto.config.pipeline.model, implementation="torch", trained_parts="colour_head")
+    model = config.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=3, metadata={})
+    trained = {name for name, parameter in model.named_parameters() if parameter.requires_grad and parameter.numel()}
+    assert trained and all(name.startswith("field.mlp_head.") for name in trained)
+    assert any(name.startswith("field.mlp_base") for name, _ in model.named_parameters())
+    whole = dataclasses.replace(invnerf_nerfacto.config.pipeline.model, implementation="torch")
+    model = whole.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=3, metadata={})
+    assert all(parameter.requires_grad for parameter in model.parameters())

@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--scenes", nargs="*", default=list(SCENES), choices=list(SCENES))
     parser.add_argument("--methods", nargs="*", default=METHODS, choices=METHODS)
+    parser.add_argument("--preset", help="run every scene with this preset of the config (e.g. paper, on a CUDA GPU) instead of its own")
     parser.add_argument(
         "--rerun-triggers", nargs="*", choices=["mtime", "params", "input", "software-env", "code"],
         help="Snakemake's rerun triggers (all by default); leave out code to keep the stages of an earlier run in --out whose scripts changed since",
@@ -171,7 +172,8 @@ def main() -> None:
     rows = []
     for name in args.scenes:
         workdir = args.out / name
-        prepare(workdir, SCENES[name], args.methods)
+        scene = {**SCENES[name], "preset": args.preset or SCENES[name]["preset"]}
+        prepare(workdir, scene, args.methods)
         print(f"{name}: running in {workdir}", flush=True)
         run(workdir, args.cores, args.rerun_triggers)
         comparison_path = workdir / "results" / "demo" / "comparison.json"
