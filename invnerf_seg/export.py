@@ -160,8 +160,8 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
         f"the fine-tuned field gives an empty cloud: its highest density is {best_density:.3g} (min_density {params.min_density}) "
         f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
         "A field that never took the mask colours has not learnt the masks. Look at the masks and analysis/training_curves.png; "
-        "where the objects fill a small share of each frame, raise the preset's finetune_object_share (0.5 is the shipped value; "
-        "0 is uniform sampling), fine-tune longer (finetune_iterations), train on wider images (image_width), or film closer"
+        "where the objects fill under about 3% of each frame (a whole plant or tree), film closer: at the cpu preset such scenes are "
+        "not learnt yet (docs/small_objects.md says what was tried; the preset's finetune_object_share is one lever)"
     )
 
 

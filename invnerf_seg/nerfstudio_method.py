@@ -58,6 +58,13 @@ def _lpips_not_built() -> Iterator[None]:
         torchmetrics.image.lpip.LearnedPerceptualImagePatchSimilarity = original
 
 
+# Parameter name prefixes each `trained_parts` choice leaves trainable; everything else keeps its loaded values.
+TRAINED_PARTS = {
+    "colour_head": ("field.mlp_head.",),
+    "field_mlps": ("field.mlp_head.", "field.mlp_base.model.1."),  # colour head and density MLP; hash grid and proposal networks kept
+}
+
+
 class InvNerfactoModel(NerfactoModel):
     """nerfacto, with LPIPS only when its weights are available offline, and optionally only its colour head trained."""
 
@@ -69,11 +76,10 @@ class InvNerfactoModel(NerfactoModel):
         else:
             with _lpips_not_built():
                 super().populate_modules()
-        if self.config.trained_parts == "colour_head":
-            for parameter in self.parameters():
-                parameter.requires_grad_(False)
-            for parameter in self.field.mlp_head.parameters():
-                parameter.requires_grad_(True)
+        if self.config.trained_parts != "all":
+            trained = TRAINED_PARTS[self.config.trained_parts]
+            for name, parameter in self.named_parameters():
+                parameter.requires_grad_(name.startswith(trained))
 
     def get_image_metrics_and_images(
         self, outputs: Dict[str, torch.Tensor], batch: Dict[str, torch.Tensor]
@@ -165,8 +171,9 @@ class InvNerfactoModelConfig(NerfactoModelConfig):
     """nerfacto's configuration, building InvNerfactoModel."""
 
     _target: Type = field(default_factory=lambda: InvNerfactoModel)
-    trained_parts: Literal["all", "colour_head"] = "all"
-    """What the optimizer changes: all of nerfacto (as published), or only the colour head (density, hash grid and proposal networks kept)."""
+    trained_parts: Literal["all", "colour_head", "field_mlps"] = "all"
+    """What the optimizer changes: all of nerfacto (as published), only the colour head, or the colour head and the
+    density MLP (the hash grid and the proposal networks keep their loaded values)."""
 
 
 invnerf_nerfacto = MethodSpecification(

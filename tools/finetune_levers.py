@@ -11,7 +11,8 @@ the held-out mask IoU at `mask_threshold`, and the fine-tuning's seconds.
         --variant 'shipped:{}' --variant 'share50:{object_share: 0.5}'
 
 A variant is `name:<YAML mapping>` of settings over the scene's preset:
-iterations, learning_rate, object_share, colour_start (zero or keep), model (options merged).
+iterations, learning_rate, object_share, colour_start (zero or keep), model (nerfacto
+options merged; `trained_parts: colour_head` or `field_mlps` trains only those parts).
 """
 
 from __future__ import annotations
