@@ -118,6 +118,12 @@ def method_row(name: str, workdir: Path, method: str, share: tuple[float, float]
         return {**row, "failed": errors[-1][:160] if errors else "see benchmark.log"}
     metrics = json.loads(metrics_path.read_text())
     compared = comparison.get(method, {})
+    density_path = workdir / "results" / "demo" / "analysis" / "density_summary.json"
+    if method == "invnerf" and density_path.is_file():
+        # How the fine-tuning changed the field's median optical depth on object and on background rays (after / before).
+        density = json.loads(density_path.read_text())
+        row["object_depth_x"] = density["object"]["optical_depth_ratio"]
+        row["background_depth_x"] = density["background"]["optical_depth_ratio"]
     return {
         **row,
         "true": metrics.get("count_true"),
@@ -134,7 +140,7 @@ def method_row(name: str, workdir: Path, method: str, share: tuple[float, float]
 def print_table(rows: list[dict]) -> None:
     """Markdown table of the rows."""
     columns = ["scene", "method", "share_total", "share_per_object", "true", "predicted", "per_class", "f1", "iou", "colour_match", "psnr", "p_iou",
-               "rgb_s", "train_s", "method_s", "peak_mb"]
+               "object_depth_x", "background_depth_x", "rgb_s", "train_s", "method_s", "peak_mb"]
 
     def cell(row: dict, column: str) -> str:
         value = row.get(column)
@@ -142,6 +148,8 @@ def print_table(rows: list[dict]) -> None:
             return ""
         if column.startswith("share"):
             return f"{100 * value:.2f}%"
+        if column.endswith("_depth_x"):
+            return f"x{value:.2f}"
         if column in ("f1", "iou", "colour_match", "p_iou"):
             return f"{value:.3g}" if column == "p_iou" else f"{value:.3f}"
         if column == "psnr":
@@ -168,14 +176,18 @@ def main() -> None:
         "--rerun-triggers", nargs="*", choices=["mtime", "params", "input", "software-env", "code"],
         help="Snakemake's rerun triggers (all by default); leave out code to keep the stages of an earlier run in --out whose scripts changed since",
     )
+    parser.add_argument("--table-only", action="store_true", help="print the table of the scenes already run under --out, running nothing")
     args = parser.parse_args()
     rows = []
     for name in args.scenes:
         workdir = args.out / name
         scene = {**SCENES[name], "preset": args.preset or SCENES[name]["preset"]}
-        prepare(workdir, scene, args.methods)
-        print(f"{name}: running in {workdir}", flush=True)
-        run(workdir, args.cores, args.rerun_triggers)
+        if args.table_only and not (workdir / "results" / "demo" / "masks").is_dir():
+            continue
+        if not args.table_only:
+            prepare(workdir, scene, args.methods)
+            print(f"{name}: running in {workdir}", flush=True)
+            run(workdir, args.cores, args.rerun_triggers)
         comparison_path = workdir / "results" / "demo" / "comparison.json"
         comparison = {row["method"]: row for row in json.loads(comparison_path.read_text())["methods"]} if comparison_path.is_file() else {}
         share = object_share(workdir)
