@@ -161,7 +161,8 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
         f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
         "A field that never took the mask colours has not learnt the masks. Look at the masks and analysis/training_curves.png; "
         "where the objects fill under about 3% of each frame (a whole plant or tree), film closer: at the cpu preset such scenes are "
-        "not learnt yet (docs/small_objects.md says what was tried; the preset's finetune_object_share is one lever)"
+        "not learnt yet; what helped most on such a scene is the preset's model.log2_hashmap_size 19 with finetune_object_share 0.25 "
+        "(docs/small_objects.md)"
     )
 
 
