@@ -114,7 +114,7 @@ def method_row(name: str, workdir: Path, method: str, share: tuple[float, float]
     metrics_path = workdir / "results" / "demo" / method / "eval" / "metrics.json"
     if not metrics_path.is_file():
         log = workdir / "logs" / "demo"
-        errors = [line.strip() for path in sorted(log.glob("*.log")) for line in path.read_text(errors="replace").splitlines() if "Error" in line or "error:" in line]
+        errors = [line.strip() for path in sorted(log.glob("*.log")) for line in path.read_text(errors="replace").splitlines() if " ERROR " in line or "Error" in line]
         return {**row, "failed": errors[-1][:160] if errors else "see benchmark.log"}
     metrics = json.loads(metrics_path.read_text())
     compared = comparison.get(method, {})
@@ -131,7 +131,8 @@ def method_row(name: str, workdir: Path, method: str, share: tuple[float, float]
         "per_class": ",".join(f"{count}" for _, count in sorted(metrics.get("count_per_class", {}).items())),
         "f1": metrics.get("matching", {}).get("f1"),
         "iou": metrics["iou_mean"],
-        "colour_match": metrics.get("object_colour_match"),
+        # Only InvNeRF-Seg renders a colour; the baselines' masks are binary, so their match is 0 or 1 by construction.
+        "colour_match": metrics.get("object_colour_match") if method == "invnerf" else None,
         "psnr": metrics["psnr_mean"],
         "p_iou": compared.get("p_iou_vs_invnerf"),
     }
