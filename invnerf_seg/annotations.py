@@ -33,6 +33,8 @@ def read_annotation(path: Path) -> dict:
     if not isinstance(annotation, dict) or not isinstance(annotation.get("shapes"), list):
         raise MaskError(f"annotation {path} has no 'shapes' list (expected a LabelMe / AnyLabeling JSON)")
     for index, shape in enumerate(annotation["shapes"]):
+        if not isinstance(shape, dict):
+            raise MaskError(f"annotation {path}, shape {index + 1}: a shape is an object with label and points, not {type(shape).__name__}")
         kind = shape.get("shape_type") or "polygon"
         points = shape.get("points")
         if kind not in SHAPE_TYPES:
@@ -40,7 +42,17 @@ def read_annotation(path: Path) -> dict:
         needed = 3 if kind == "polygon" else 2
         if not isinstance(points, list) or len(points) < needed or not shape.get("label"):
             raise MaskError(f"annotation {path}, shape {index + 1}: a {kind} needs a label and at least {needed} points")
+        if not all(is_point(point) for point in points):
+            raise MaskError(f"annotation {path}, shape {index + 1}: every point must be two numbers [x, y] (pixels)")
     return annotation
+
+
+def is_point(point: object) -> bool:
+    """[x, y] with two finite numbers."""
+    return (
+        isinstance(point, (list, tuple)) and len(point) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in point)
+    )
 
 
 def class_ids(annotations: list[dict]) -> dict[str, int]:
@@ -58,8 +70,14 @@ def rasterize(annotation: dict, size: tuple[int, int], ids: dict[str, int], wher
         raise MaskError(f"annotation {where} is for a {declared[0]}x{declared[1]} image but its frame is {size[0]}x{size[1]}")
     canvas = Image.new("L", size, 0)
     draw = ImageDraw.Draw(canvas)
-    for shape in annotation["shapes"]:
+    for index, shape in enumerate(annotation["shapes"]):
         points = [tuple(map(float, point)) for point in shape["points"]]
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        if shape.get("shape_type") != "circle" and (max(xs) < 0 or max(ys) < 0 or min(xs) >= size[0] or min(ys) >= size[1]):
+            raise MaskError(
+                f"annotation {where}, shape {index + 1}: {shape['label']!r} lies wholly outside the {size[0]}x{size[1]} image "
+                "(points are pixels of the frame)"
+            )
         value = ids[shape["label"]]
         kind = shape.get("shape_type") or "polygon"
         if kind == "polygon":

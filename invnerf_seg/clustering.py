@@ -23,6 +23,8 @@ from sklearn.cluster import DBSCAN, AgglomerativeClustering
 from invnerf_seg.mask_colours import classify
 
 NOISE = -1
+# Ward's linkage needs n^2/2 distances: 8000 points take 256 MB; larger clusters are split on a subset of this size.
+MAX_WARD_POINTS = 8000
 
 
 @dataclass
@@ -57,7 +59,7 @@ def voxel_downsample(points: np.ndarray, voxel: float) -> np.ndarray:
 
 
 def diameter(points: np.ndarray) -> float:
-    """Object size from the spread of its points: 4 x RMS distance to the centre.
+    """Object size from the spread of its points: 2 x RMS distance to the centre.
 
     For points filling a ball of diameter D this is 0.77 D, for points on its
     surface 1.0 D; robust to a few stray points, unlike the bounding box.
@@ -101,25 +103,43 @@ def merge_small_clusters(points: np.ndarray, labels: np.ndarray, min_points: flo
     return labels
 
 
-def split_large_clusters(points: np.ndarray, labels: np.ndarray, typical_points: float, typical_diameter: float, ratio: float, max_split: int) -> np.ndarray:
-    """Split clusters that are both too many points and too wide for one object.
+def ward_parts(points: np.ndarray, parts: int, max_points: int = MAX_WARD_POINTS, seed: int = 0) -> np.ndarray:
+    """Ward clustering into `parts`, on at most `max_points` points.
+
+    Ward's linkage holds every pairwise distance (n^2/2 floats: 2.4 TB for
+    780k points), so a larger cluster is clustered on an even random subset
+    and every point takes the part of its nearest subset point.
+    """
+    if len(points) <= max_points:
+        return AgglomerativeClustering(n_clusters=parts, linkage="ward").fit_predict(points)
+    subset = np.random.default_rng(seed).choice(len(points), size=max_points, replace=False)
+    subset_parts = AgglomerativeClustering(n_clusters=parts, linkage="ward").fit_predict(points[subset])
+    return subset_parts[cKDTree(points[subset]).query(points)[1]]
+
+
+def split_large_clusters(
+    points: np.ndarray, labels: np.ndarray, typical_points: float, typical_diameter: float, ratio: float, max_split: int,
+) -> tuple[np.ndarray, int]:
+    """Split clusters that are both too many points and too wide for one object; also how many were split on a subset.
 
     The number of parts is the cluster's point count over the typical one,
     clamped to 2..max_split; Ward linkage cuts touching blobs apart.
     """
     labels = labels.copy()
     next_label = labels.max() + 1 if len(labels) else 0
+    subsampled = 0
     for label in np.unique(labels[labels != NOISE]):
         members = np.flatnonzero(labels == label)
         parts = int(np.clip(round(len(members) / typical_points), 1, max_split))
         too_big = len(members) > ratio * typical_points and diameter(points[members]) > np.sqrt(ratio) * typical_diameter
         if parts < 2 or not too_big:
             continue
-        sub = AgglomerativeClustering(n_clusters=parts, linkage="ward").fit_predict(points[members])
+        subsampled += len(members) > MAX_WARD_POINTS
+        sub = ward_parts(points[members], parts)
         for part in range(1, parts):
             labels[members[sub == part]] = next_label
             next_label += 1
-    return labels
+    return labels, subsampled
 
 
 def relabel(labels: np.ndarray) -> np.ndarray:
@@ -201,7 +221,7 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
     counts = np.bincount(labels[labels != NOISE]) if (labels != NOISE).any() else np.zeros(0)
     typical = float(np.median(counts[counts > 0])) if len(counts) else 0.0
     labels = merge_small_clusters(sampled, labels, params.merge_fraction * typical, params.merge_distance_fraction * object_diameter)
-    labels = split_large_clusters(sampled, labels, typical, object_diameter, params.split_ratio, params.max_split)
+    labels, ward_subsampled = split_large_clusters(sampled, labels, typical, object_diameter, params.split_ratio, params.max_split)
     decisions = {
         "object_diameter": object_diameter,
         "estimated": estimated,
@@ -209,6 +229,7 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
         "points_after_outliers": int(len(cleaned)),
         "points_after_voxels": int(len(sampled)),
         "typical_cluster_points": typical,
+        "clusters_split_on_a_subset": ward_subsampled,  # larger than MAX_WARD_POINTS: Ward on a random subset
     }
     return sampled, relabel(labels), decisions
 

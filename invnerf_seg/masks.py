@@ -5,8 +5,12 @@ background and any other value is object. The value is the object's id when
 the source knows one (instance- or class-coded masks, several prompted
 objects) and 255 for plain binary masks, so that later stages can tell
 objects apart while the fine-tuning only needs "object or not".
-Users bring binary masks (object where the grey value is above 127) or
-instance/class-coded masks (one grey value per id, 0 background).
+Users bring binary masks (object where the grey value is above 127, or 1 in
+a mask that holds only 0 and 1) or instance/class-coded masks (one grey value
+per id, 0 background), as 8- or 16-bit grey, RGB, or RGBA whose object is
+drawn only in the alpha channel. A mask set is checked as a whole after it is
+written: one with no object pixel, or with object nearly everywhere, is
+refused, because training on it gives a confident, wrong cloud.
 """
 
 from __future__ import annotations
@@ -27,15 +31,44 @@ PALETTE = np.array(
 )
 
 
+# A mask set whose every mask has object in at least this share of its pixels is refused (inverted masks).
+FULL_COVER = 0.98
+# Why a whole mask set can come out empty, per mask source: what to check.
+EMPTY_CAUSES = {
+    "provided": "are the objects drawn above grey 127 (or as 1 in 0/1 masks) under `encoding: binary`, "
+    "or as non-zero ids under `instance`?",
+    "labelme": "do the polygons lie inside the images (points in pixels of the frame)?",
+    "dataset": "are the dataset's semantic images blank?",
+    "mobilesam": "do the prompts point at the objects, in the key frames' pixels?",
+}
+
+
 class MaskError(ValueError):
     """The masks do not fit the frames."""
+
+
+def grey_values(image: Image.Image) -> np.ndarray:
+    """A mask image's values as integers, whatever the PNG's mode.
+
+    16-bit masks keep their values (PIL's conversion to 8 bits would clip
+    them); an RGBA or grey+alpha mask whose colour is uniform but whose alpha
+    varies is drawn in its alpha channel, as some annotation tools export.
+    """
+    if image.mode.startswith("I"):
+        return np.asarray(image).astype(np.int64)
+    grey = np.asarray(image.convert("L")).astype(np.int64)
+    if "A" in image.getbands() and grey.min() == grey.max():
+        alpha = np.asarray(image.getchannel("A")).astype(np.int64)
+        if alpha.min() != alpha.max():
+            return alpha
+    return grey
 
 
 def read_labels(path: Path, expected_size: tuple[int, int] | None = None, encoding: str = "instance") -> np.ndarray:
     """A mask as an id image (0 background), checked against the frame size (width, height).
 
-    `binary` reads grey > 127 as object (id 255); `instance` keeps every
-    non-zero grey value as an object id.
+    `binary` reads grey > 127 as object (id 255), or 1 in a mask of only 0
+    and 1; `instance` keeps every non-zero value as an object id.
     """
     if encoding not in MASK_ENCODINGS:
         raise MaskError(f"unknown mask encoding {encoding!r}; choose one of {MASK_ENCODINGS}")
@@ -46,9 +79,12 @@ def read_labels(path: Path, expected_size: tuple[int, int] | None = None, encodi
         raise MaskError(f"cannot read mask {path}: {error}") from error
     if expected_size is not None and image.size != tuple(expected_size):
         raise MaskError(f"mask {path} is {image.size[0]}x{image.size[1]} but its frame is {expected_size[0]}x{expected_size[1]}")
-    grey = np.asarray(image.convert("L"))
+    grey = grey_values(image)
     if encoding == "binary":
-        return np.where(grey > 127, BINARY_OBJECT, 0).astype(np.uint8)
+        zero_one = grey.max() == 1 and grey.min() == 0
+        return np.where(grey == 1 if zero_one else grey > 127, BINARY_OBJECT, 0).astype(np.uint8)
+    if grey.max() > 255:
+        raise MaskError(f"mask {path} holds id {grey.max()}; instance masks take ids 1 to 255")
     return grey.astype(np.uint8)
 
 
@@ -97,6 +133,26 @@ def import_provided_masks(source_dir: Path, frames_dir: Path, out_dir: Path, enc
     return written
 
 
+def check_mask_set(masks: list[Path], source: str) -> list[str]:
+    """The frames whose mask is empty, once the set as a whole is known to hold objects, and not everywhere.
+
+    Refuses (naming the folder and the likely cause) a set with no object
+    pixel at all, or with object in nearly every pixel of every mask.
+    """
+    if not masks:
+        raise MaskError("no masks were written")
+    shares = {path.name: float((read_labels(path) > 0).mean()) for path in masks}
+    folder = masks[0].parent
+    if max(shares.values()) == 0:
+        raise MaskError(f"all {len(masks)} masks in {folder} are empty (no object pixel); {EMPTY_CAUSES.get(source, '')}".rstrip("; "))
+    if min(shares.values()) >= FULL_COVER:
+        raise MaskError(
+            f"every mask in {folder} marks object in {FULL_COVER:.0%} or more of its pixels: "
+            "are they inverted? The object must be white (or its id), the background black (0)"
+        )
+    return [name for name, share in shares.items() if share == 0]
+
+
 def overlay(frame: np.ndarray, labels: np.ndarray, alpha: float = 0.55) -> np.ndarray:
     """The frame with each object id tinted in its own colour, to check a mask at a glance."""
     blended = frame.astype(np.float32).copy()
@@ -118,27 +174,40 @@ def draw_prompts(image: Image.Image, objects: list[dict]) -> None:
             draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=colour, outline=(0, 0, 0))
 
 
+def mark_empty(image: Image.Image) -> None:
+    """A red frame and "empty mask" on an overlay, so that a frame without object stands out on the sheet."""
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, image.width - 1, image.height - 1], outline=(255, 0, 0), width=3)
+    draw.text((6, 6), "empty mask", fill=(255, 0, 0))
+
+
 def write_overlays(frames_dir: Path, masks_dir: Path, out_dir: Path, prompts: dict[str, list[dict]] | None = None) -> list[Path]:
-    """One overlay picture per masked frame (with its prompts, when MobileSAM made the mask)."""
+    """One overlay picture per masked frame (with its prompts, when MobileSAM made the mask); empty masks framed in red."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for frame in list_frames(frames_dir):
         mask_path = masks_dir / frame.name
         if not mask_path.is_file():
             continue
-        picture = Image.fromarray(overlay(np.asarray(Image.open(frame).convert("RGB")), read_labels(mask_path)))
+        labels = read_labels(mask_path)
+        picture = Image.fromarray(overlay(np.asarray(Image.open(frame).convert("RGB")), labels))
         if prompts and frame.name in prompts:
             draw_prompts(picture, prompts[frame.name])
+        if not labels.any():
+            mark_empty(picture)
         picture.save(out_dir / frame.name)
         written.append(out_dir / frame.name)
     return written
 
 
-def overlay_sheet(overlays: list[Path], path: Path, max_tiles: int = 12, columns: int = 4) -> None:
-    """A contact sheet of overlays evenly spread through the frames."""
+def overlay_sheet(overlays: list[Path], path: Path, max_tiles: int = 12, columns: int = 4, flagged: list[str] = ()) -> None:
+    """A contact sheet of overlays evenly spread through the frames, with up to a third of it for `flagged` frames (empty masks)."""
     if not overlays:
         raise MaskError("no masks were written, so there is nothing to picture")
-    chosen = [overlays[i] for i in np.linspace(0, len(overlays) - 1, min(max_tiles, len(overlays))).astype(int)]
+    shown_flagged = [p for p in overlays if p.name in set(flagged)][: max_tiles // 3]
+    rest = [p for p in overlays if p not in shown_flagged]
+    spread = [rest[i] for i in np.linspace(0, len(rest) - 1, min(max_tiles - len(shown_flagged), len(rest))).astype(int)] if rest else []
+    chosen = sorted(set(spread) | set(shown_flagged), key=overlays.index)
     tiles = [np.asarray(Image.open(p).convert("RGB")) for p in chosen]
     h, w = tiles[0].shape[:2]
     rows = -(-len(tiles) // columns)

@@ -70,10 +70,18 @@ def _frame_camera(meta: dict, frame: dict, where: str) -> dict:
     return camera
 
 
-def _semantic_path(root: Path, frame: dict, image: Path) -> Path | None:
+def inside(root: Path, relative: str, where: str) -> Path:
+    """`relative` under the dataset folder, refused when it leads outside it (`..`, an absolute path, a link out)."""
+    path = root / relative
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise PosedDatasetError(f"{where}: {relative!r} lies outside the dataset folder {root}; images and masks must be inside it")
+    return path
+
+
+def _semantic_path(root: Path, frame: dict, image: Path, where: str) -> Path | None:
     """The frame's mask: its `semantic_path`, else semantics/ with the image's stem, else none."""
     if frame.get("semantic_path"):
-        return root / frame["semantic_path"]
+        return inside(root, frame["semantic_path"], where)
     candidates = sorted((root / "semantics").glob(f"{image.stem}.*")) if (root / "semantics").is_dir() else []
     return candidates[0] if candidates else None
 
@@ -88,21 +96,31 @@ def read_posed_dataset(root: Path) -> tuple[dict, list[PosedFrame]]:
         where = f"{path}, frame {index + 1}"
         if "file_path" not in frame or "transform_matrix" not in frame:
             raise PosedDatasetError(f"{where}: needs file_path and transform_matrix")
-        matrix = np.asarray(frame["transform_matrix"], dtype=float)
+        try:
+            matrix = np.asarray(frame["transform_matrix"], dtype=float)
+        except (TypeError, ValueError):
+            matrix = np.full(1, np.nan)
         if matrix.shape != (4, 4) or not np.isfinite(matrix).all():
-            raise PosedDatasetError(f"{where}: transform_matrix is not a finite 4x4 matrix")
-        image = root / frame["file_path"]
+            raise PosedDatasetError(f"{where}: transform_matrix is not a finite 4x4 matrix of numbers")
+        if abs(np.linalg.det(matrix[:3, :3])) < 1e-6:
+            raise PosedDatasetError(f"{where}: transform_matrix has a singular rotation (an all-zero or flat 3x3 block), so the camera has no direction")
+        image = inside(root, frame["file_path"], where)
         if not image.is_file():
             raise PosedDatasetError(f"{where}: image {image} is missing")
         if image.stem in seen:
             raise PosedDatasetError(f"{where}: image name {image.stem} is used twice ({seen[image.stem]} and {image}); names must be unique")
         seen[image.stem] = image
         camera = _frame_camera(meta, frame, where)
-        with Image.open(image) as opened:
-            if opened.size != (int(camera["w"]), int(camera["h"])):
-                raise PosedDatasetError(f"image {image} is {opened.size[0]}x{opened.size[1]}, {path} says {camera['w']}x{camera['h']}")
+        try:
+            with Image.open(image) as opened:
+                opened.load()
+                size = opened.size
+        except (OSError, ValueError) as error:
+            raise PosedDatasetError(f"cannot read image {image}: {error}") from error
+        if size != (int(camera["w"]), int(camera["h"])):
+            raise PosedDatasetError(f"image {image} is {size[0]}x{size[1]}, {path} says {camera['w']}x{camera['h']}")
         per_frame = {key: frame[key] for key in INTRINSIC_KEYS + DISTORTION_KEYS if key in frame}
-        frames.append(PosedFrame(image.stem, image, _semantic_path(root, frame, image), matrix.tolist(), per_frame))
+        frames.append(PosedFrame(image.stem, image, _semantic_path(root, frame, image, where), matrix.tolist(), per_frame))
     shared = {"camera_model": meta.get("camera_model", "OPENCV")}
     shared.update({key: meta[key] for key in INTRINSIC_KEYS + DISTORTION_KEYS if key in meta})
     return shared, frames

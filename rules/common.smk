@@ -4,6 +4,8 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from invnerf_seg.truth import TruthError, read_truth
+
 SCENES = list(config["scenes"])
 VIDEO_SCENES = [name for name, scene in config["scenes"].items() if "video" in scene]
 POSED_SCENES = [name for name, scene in config["scenes"].items() if "posed" in scene]
@@ -45,6 +47,11 @@ for _name, _scene in config["scenes"].items():
         raise WorkflowError(f"scene {_name!r}: masks.source is 'mobilesam' but masks.prompts is not set")
     if _source == "dataset" and "posed" not in _scene:
         raise WorkflowError(f"scene {_name!r}: masks.source 'dataset' reads a posed dataset's semantics/, but the scene is a video")
+    if _scene.get("truth") and Path(_scene["truth"]).is_file():  # a truth the workflow makes (the demo's) is checked when evaluated
+        try:
+            read_truth(Path(_scene["truth"]))
+        except TruthError as _error:
+            raise WorkflowError(f"scene {_name!r}: {_error}")
 
 
 def scene_config(wildcards):
@@ -113,6 +120,16 @@ def mobilesam_checkpoint():
             "nothing is downloaded at run time."
         )
     return str(weights)
+
+
+def mobilesam_carry(wildcards):
+    """The MobileSAM prompt-carrying settings, for MobileSAM scenes only (others must not rerun when they change).
+
+    The checkpoint is an input, not a parameter: a new path to the same file reruns nothing.
+    """
+    if scene_config(wildcards)["masks"]["source"] != "mobilesam":
+        return None
+    return {key: value for key, value in config["mobilesam"].items() if key != "checkpoint"}
 
 
 def mask_inputs(wildcards):

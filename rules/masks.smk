@@ -9,7 +9,7 @@ rule masks:
         overlay="results/{scene}/masks_overlay.png",
     params:
         masks=lambda wildcards: scene_config(wildcards)["masks"],
-        carry=config["mobilesam"],
+        carry=mobilesam_carry,
     log:
         "logs/{scene}/masks.log",
     benchmark:

@@ -24,7 +24,8 @@ from invnerf_seg.metrics import psnr
 from invnerf_seg.nerf_data import CLASSES_FILE
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.nerf_train import run_dir
-from invnerf_seg.step import start_step
+from invnerf_seg.step import fail, start_step
+from invnerf_seg.truth import TruthError, read_truth
 
 
 def true_mask(mask_dataset: Path, stem: str) -> np.ndarray:
@@ -73,6 +74,10 @@ def main(snakemake) -> None:
     scene = snakemake.wildcards.scene
     mask_dataset = Path(snakemake.input.mask_dataset)
     classes = read_classes(mask_dataset / CLASSES_FILE)
+    try:  # before any rendering, so that a bad truth file costs nothing
+        truth = read_truth(Path(snakemake.input.truth)) if "truth" in snakemake.input.keys() else None
+    except TruthError as error:
+        fail(logger, error)
     if method == "invnerf":
         psnr_per_view, masks = invnerf_views(snakemake.input, scene, mask_dataset)
     elif method == "sa3d":
@@ -88,7 +93,6 @@ def main(snakemake) -> None:
     )
 
     count = json.loads(Path(snakemake.input.counts).read_text())
-    truth = json.loads(Path(snakemake.input.truth).read_text()) if "truth" in snakemake.input.keys() else None
     transforms = json.loads(Path(snakemake.input.transforms).read_text())
     metrics = {
         "scene": scene,

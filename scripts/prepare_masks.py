@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from invnerf_seg.annotations import import_annotations
-from invnerf_seg.masks import MaskError, import_provided_masks, overlay_sheet, write_overlays
+from invnerf_seg.masks import MaskError, check_mask_set, import_provided_masks, overlay_sheet, write_overlays
 from invnerf_seg.posed_dataset import PosedDatasetError, import_semantics
 from invnerf_seg.step import fail, progress_reporter, start_step
 
@@ -52,8 +52,11 @@ def main(snakemake) -> None:
             written = import_semantics(Path(snakemake.input.posed_transforms).parent, out_dir)
         else:
             written, prompts = mobilesam_masks(snakemake, frames_dir, out_dir, logger)
+        empty = check_mask_set(written, source)
+        if empty:
+            logger.warning("%d of %d masks are empty (no object pixel; framed in red on the overlays): %s", len(empty), len(written), ", ".join(empty))
         overlays = write_overlays(frames_dir, out_dir, Path(snakemake.output.overlays), prompts)
-        overlay_sheet(overlays, Path(snakemake.output.overlay))
+        overlay_sheet(overlays, Path(snakemake.output.overlay), flagged=empty)
     except (MaskError, PosedDatasetError) as error:
         fail(logger, error)
     logger.info("%d masks written (%s); overlays in %s", len(written), source, snakemake.output.overlays)

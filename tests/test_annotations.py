@@ -53,6 +53,10 @@ def test_an_annotation_for_another_image_size_is_named(tmp_path: Path):
         ({"label": "pod", "shape_type": "polygon", "points": [[1, 1], [2, 2]]}, "needs a label and at least 3 points"),
         ({"label": "pod", "shape_type": "linestrip", "points": [[1, 1], [2, 2]]}, "linestrip"),
         ({"shape_type": "polygon", "points": [[1, 1], [2, 2], [3, 1]]}, "needs a label"),
+        ({"label": "pod", "shape_type": "polygon", "points": [[1, 1], ["a", 2], [3, 1]]}, "two numbers"),
+        ({"label": "pod", "shape_type": "polygon", "points": [[1, 1, 1], [2, 2, 2], [3, 1, 1]]}, "two numbers"),
+        ("pod at 1,1", "not str"),
+        ({"label": "pod", "shape_type": "polygon", "points": [[100, 100], [120, 100], [110, 120]]}, "wholly outside the 32x24 image"),
     ],
 )
 def test_bad_shapes_are_named(tmp_path: Path, shape, message):

@@ -1,5 +1,10 @@
 """Clustering and counting on synthetic blobs whose count is known."""
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -14,7 +19,10 @@ from invnerf_seg.clustering import (
     fit_sphere,
     merge_small_clusters,
     split_large_clusters,
+    ward_parts,
 )
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def sphere_surface(centre, radius, n, rng):
@@ -77,7 +85,7 @@ def test_touching_fruits_are_split(rng, touching):
     single = sphere_surface((2, 0, 0), 0.05, 600, rng)
     points = np.concatenate([blob, single])
     labels = np.array([0] * len(blob) + [1] * len(single))
-    split = split_large_clusters(points, labels, typical_points=600, typical_diameter=0.1, ratio=1.6, max_split=4)
+    split, _ = split_large_clusters(points, labels, typical_points=600, typical_diameter=0.1, ratio=1.6, max_split=4)
     assert len(np.unique(split[: len(blob)])) == touching
     assert len(np.unique(split[len(blob):])) == 1
 
@@ -85,7 +93,7 @@ def test_touching_fruits_are_split(rng, touching):
 def test_dense_single_fruit_is_not_split(rng):
     """Many points alone do not make two fruits: the cluster must also be too wide."""
     points = sphere_surface((0, 0, 0), 0.05, 3000, rng)
-    split = split_large_clusters(points, np.zeros(3000, dtype=int), typical_points=600, typical_diameter=0.1, ratio=1.6, max_split=4)
+    split, _ = split_large_clusters(points, np.zeros(3000, dtype=int), typical_points=600, typical_diameter=0.1, ratio=1.6, max_split=4)
     assert len(np.unique(split)) == 1
 
 
@@ -136,3 +144,35 @@ def test_touching_objects_of_two_classes_are_counted_apart(rng):
     assert sorted(obj["id"] for obj in counted.objects) == [0, 1, 2]
     assert [obj["class"] for obj in counted.objects] == [1, 1, 2]
     assert len(counted.points) == len(counted.labels) and counted.labels.max() == 2
+
+
+def test_ward_on_a_subset_splits_as_well_as_ward_on_all(rng):
+    blob = np.concatenate([sphere_surface((0.1 * i, 0, 0), 0.05, 3000, rng) for i in range(2)])
+    def purity(parts):  # the share of points in their sphere's majority part
+        return (np.bincount(parts[:3000]).max() + np.bincount(parts[3000:]).max()) / 6000
+
+    assert purity(ward_parts(blob, 2, max_points=1000)) >= purity(ward_parts(blob, 2)) - 0.05 > 0.8
+
+
+MILLION_POINT_COUNT = """
+import resource, json
+import numpy as np
+from invnerf_seg.clustering import CountParams, count_objects
+rng = np.random.default_rng(0)
+def shell(centre, radius, n):
+    v = rng.normal(size=(n, 3))
+    return np.asarray(centre) + radius * v / np.linalg.norm(v, axis=1, keepdims=True)
+giant = shell((0, 0, 0), 0.5, 1_000_000)  # one cluster ten objects wide
+small = [shell((2 + 0.3 * i, 0, 0), 0.05, 10_000) for i in range(10)]  # as dense as the giant
+_, labels, decisions = count_objects(np.concatenate([giant] + small), CountParams(object_diameter=0.1))
+print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "count": int(labels.max() + 1),
+                  "subset": decisions["clusters_split_on_a_subset"]}))
+"""
+
+
+def test_a_million_point_cluster_is_counted_within_2_gb():
+    """Ward on the whole cluster would ask for terabytes; the count stage stays under 2 GB."""
+    result = subprocess.run([sys.executable, "-c", MILLION_POINT_COUNT], capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["peak_mb"] < 2048 and report["subset"] == 1 and report["count"] == 10 + 4

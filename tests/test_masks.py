@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from invnerf_seg.masks import MaskError, import_provided_masks, overlay_sheet, read_labels, read_object_mask, write_overlays
+from invnerf_seg.masks import MaskError, check_mask_set, import_provided_masks, overlay_sheet, read_labels, read_object_mask, write_overlays
 from tests.conftest import write_png
 
 
@@ -75,3 +75,63 @@ def test_overlays_per_frame_and_a_sheet(tmp_path: Path) -> None:
     assert np.asarray(Image.open(overlays[0]))[5, 5].tolist() == [0, 255, 0]  # the positive point is drawn
     overlay_sheet(overlays, tmp_path / "sheet.png", columns=4)
     assert Image.open(tmp_path / "sheet.png").size == (4 * 32, 1 * 24)
+
+
+def square_mask(value: int, dtype=np.uint8) -> np.ndarray:
+    mask = np.zeros((24, 32), dtype=dtype)
+    mask[5:10, 5:10] = value
+    return mask
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image.fromarray(square_mask(1)),  # 0/1 8-bit
+        Image.fromarray(square_mask(1, np.uint16)),  # 0/1 16-bit
+        Image.fromarray(square_mask(65535, np.uint16)),  # 0/65535 16-bit
+        Image.fromarray(np.dstack([np.zeros((24, 32, 3), np.uint8), square_mask(255)]), mode="RGBA"),  # object only in alpha
+    ],
+    ids=["zero-one-8bit", "zero-one-16bit", "full-16bit", "alpha-only"],
+)
+def test_common_binary_exports_are_read_as_drawn(tmp_path: Path, image: Image.Image) -> None:
+    image.save(tmp_path / "mask.png")
+    labels = read_labels(tmp_path / "mask.png", encoding="binary")
+    assert (labels == 255).sum() == 25 and labels[5, 5] == 255
+
+
+def test_instance_ids_above_255_are_refused(tmp_path: Path) -> None:
+    Image.fromarray(square_mask(300, np.uint16)).save(tmp_path / "mask.png")
+    with pytest.raises(MaskError, match="mask.png holds id 300"):
+        read_labels(tmp_path / "mask.png", encoding="instance")
+
+
+@pytest.mark.parametrize(
+    "value, encoding, message",
+    [
+        (0, "binary", "all 3 masks in .* are empty .*encoding: binary"),
+        (100, "binary", "all 3 masks .* are empty"),  # drawn below the binary threshold
+        (255, "binary", "inverted"),
+    ],
+)
+def test_a_mask_set_without_object_or_all_object_is_refused(tmp_path: Path, value: int, encoding: str, message: str) -> None:
+    make_frames(tmp_path / "frames")
+    for i in range(1, 4):
+        write_png(tmp_path / "mine" / f"frame_{i:05d}.png", np.full((24, 32), value, dtype=np.uint8))
+    written = import_provided_masks(tmp_path / "mine", tmp_path / "frames", tmp_path / "out", encoding)
+    with pytest.raises(MaskError, match=message):
+        check_mask_set(written, "provided")
+
+
+def test_empty_masks_among_others_are_listed_and_shown(tmp_path: Path) -> None:
+    make_frames(tmp_path / "frames", n=6)
+    for i in range(1, 7):
+        write_png(tmp_path / "mine" / f"frame_{i:05d}.png", square_mask(0 if i == 3 else 255))
+    written = import_provided_masks(tmp_path / "mine", tmp_path / "frames", tmp_path / "out", "binary")
+    empty = check_mask_set(written, "provided")
+    assert empty == ["frame_00003.png"]
+    overlays = write_overlays(tmp_path / "frames", tmp_path / "out", tmp_path / "overlays")
+    assert np.asarray(Image.open(overlays[2]))[0, 16].tolist() == [255, 0, 0]  # framed in red
+    assert np.asarray(Image.open(overlays[1]))[0, 16].tolist() != [255, 0, 0]
+    overlay_sheet(overlays, tmp_path / "sheet.png", max_tiles=3, columns=3, flagged=empty)
+    sheet = np.asarray(Image.open(tmp_path / "sheet.png"))
+    assert [sheet[0, 32 * k + 16].tolist() == [255, 0, 0] for k in range(3)] == [False, True, False]  # frames 1, 3 (empty), 6

@@ -70,6 +70,11 @@ def edit_transforms(root: Path, change) -> None:
         (lambda m: m.update(w=100), "view_000.jpg is 64x48, .*transforms.json says 100x48"),
         (lambda m: m["frames"][1].update(transform_matrix=[[1, 0, 0]]), "frame 2: transform_matrix is not a finite 4x4"),
         (lambda m: m["frames"][1].update(file_path=m["frames"][0]["file_path"]), "view_000 is used twice"),
+        (lambda m: m["frames"][1].update(transform_matrix=[["a", 0, 0, 0]] * 4), "frame 2: transform_matrix is not a finite 4x4 matrix of numbers"),
+        (lambda m: m["frames"][1].update(transform_matrix=[[0, 0, 0, 1]] * 3 + [[0, 0, 0, 1]]), "frame 2: transform_matrix has a singular rotation"),
+        (lambda m: m["frames"][0].update(file_path="../../etc/passwd"), "frame 1: '../../etc/passwd' lies outside the dataset folder"),
+        (lambda m: m["frames"][0].update(file_path="/etc/passwd"), "frame 1: '/etc/passwd' lies outside the dataset folder"),
+        (lambda m: m["frames"][0].update(semantic_path="../outside.png"), "frame 1: '../outside.png' lies outside the dataset folder"),
     ],
 )
 def test_bad_datasets_are_refused_naming_the_file(tmp_path: Path, change, message):
@@ -92,3 +97,11 @@ def test_missing_transforms_and_missing_semantics_are_named(tmp_path: Path):
     edit_transforms(tmp_path / "data", lambda m: m["frames"][2].pop("semantic_path"))
     with pytest.raises(MaskError, match="1 image.* have no semantic mask.*view_002.jpg"):
         import_semantics(tmp_path / "data", tmp_path / "masks")
+
+
+def test_a_truncated_image_is_named(tmp_path: Path):
+    write_posed_dataset(tmp_path / "data", n_views=3)
+    image = tmp_path / "data" / "images" / "view_001.jpg"
+    image.write_bytes(image.read_bytes()[:300])
+    with pytest.raises(PosedDatasetError, match="cannot read image .*view_001.jpg"):
+        read_posed_dataset(tmp_path / "data")

@@ -115,6 +115,12 @@ def test_inconsistent_scenes_are_refused(tmp_path: Path, scene, message):
     assert result.returncode != 0 and message in result.stdout + result.stderr
 
 
+def test_a_bad_truth_file_is_refused_before_any_stage(tmp_path: Path):
+    (tmp_path / "truth.json").write_text('{"count": -3}')
+    result = snakemake(workdir_with_config(tmp_path, lambda c: c["scenes"]["demo"].update(truth="truth.json")), "-n")
+    assert result.returncode != 0 and "truth file truth.json: count: -3 is less than the minimum of 0" in result.stdout + result.stderr
+
+
 def test_methods_are_chosen_in_the_config(tmp_path: Path):
     result = snakemake(workdir_with_config(tmp_path, lambda c: c.update(methods=["invnerf"])), "-n")
     assert result.returncode == 0, result.stderr
