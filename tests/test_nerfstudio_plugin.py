@@ -1,10 +1,14 @@
 """The invnerf-nerfacto method: registered through the entry point, buildable offline."""
 
+import dataclasses
+from pathlib import Path
+
 import torch
+import yaml
 from nerfstudio.configs.method_configs import all_methods
 from nerfstudio.data.scene_box import SceneBox
 
-from invnerf_seg.nerfstudio_method import METHOD_NAME, InvNerfactoModel, invnerf_nerfacto, lpips_weights_cached
+from invnerf_seg.nerfstudio_method import METHOD_NAME, InvNerfactoModel, InvNerfactoModelConfig, invnerf_nerfacto, lpips_weights_cached
 
 
 def test_method_is_registered_with_nerfstudio():
@@ -92,3 +96,10 @@ def test_colour_head_only_training_freezes_the_density_field():
     whole = dataclasses.replace(invnerf_nerfacto.config.pipeline.model, implementation="torch")
     model = whole.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=3, metadata={})
     assert all(parameter.requires_grad for parameter in model.parameters())
+
+
+def test_the_config_schema_lists_exactly_the_model_options():
+    """The schema refuses a preset option nerfacto does not have (a typo) before any stage runs, from this list."""
+    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml").read_text())
+    listed = schema["definitions"]["preset"]["properties"]["model"]["propertyNames"]["enum"]
+    assert listed == [f.name for f in dataclasses.fields(InvNerfactoModelConfig) if not f.name.startswith("_")]

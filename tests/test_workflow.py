@@ -31,8 +31,9 @@ OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps
         (lambda c: c["scenes"]["demo"].update(preset="huge"), "preset 'huge'"),  # an unknown preset
         (lambda c: c["frames"].update(fps=-1), "fps"),  # a value outside the schema
         (lambda c: c["scenes"]["demo"].update(video="videos/plant.mp4"), "videos/plant.mp4"),  # a missing video
+        (lambda c: c["presets"]["cpu"]["model"].update(hiden_dim=32), "'hiden_dim' is not one of"),  # not a nerfacto option
     ],
-    ids=["unknown-preset", "outside-schema", "missing-video"],
+    ids=["unknown-preset", "outside-schema", "missing-video", "nerfacto-option-typo"],
 )
 def test_bad_config_is_refused_by_name(tmp_path: Path, edit, named: str):
     result = snakemake(workdir_with_config(tmp_path, edit), "-n")
