@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from invnerf_seg.frames import frame_size
-from invnerf_seg.masks import MaskError, frames_covered_by, write_labels
+from invnerf_seg.masks import MaskError, frames_covered_by, is_point, write_labels
 
 SHAPE_TYPES = ("polygon", "rectangle", "circle")
 
@@ -45,14 +45,6 @@ def read_annotation(path: Path) -> dict:
         if not all(is_point(point) for point in points):
             raise MaskError(f"annotation {path}, shape {index + 1}: every point must be two numbers [x, y] (pixels)")
     return annotation
-
-
-def is_point(point: object) -> bool:
-    """[x, y] with two finite numbers."""
-    return (
-        isinstance(point, (list, tuple)) and len(point) == 2
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in point)
-    )
 
 
 def class_ids(annotations: list[dict]) -> dict[str, int]:

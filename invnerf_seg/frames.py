@@ -7,11 +7,15 @@ NeRF datasets can all refer to a frame by one stem.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import ffmpeg
 import imageio_ffmpeg
 from PIL import Image
+
+# Below this much free space after a failed extraction, the disk is the likely cause.
+LOW_DISK_BYTES = 16 * 2**20
 
 
 class VideoError(ValueError):
@@ -41,7 +45,8 @@ def probe_video(video: Path) -> tuple[int, float]:
     try:
         n_frames, duration = imageio_ffmpeg.count_frames_and_secs(str(video))
     except (RuntimeError, OSError, StopIteration) as error:
-        raise VideoError(f"cannot read video {video}: not a video ffmpeg can decode ({error})") from error
+        said = [line.strip() for line in str(error).splitlines() if line.strip() not in ("", ")")]
+        raise VideoError(f"cannot read video {video}: not a video ffmpeg can decode ({said[-1] if said else type(error).__name__})") from error
     if n_frames == 0:
         raise VideoError(f"video {video} holds no frames")
     return n_frames, duration
@@ -63,6 +68,8 @@ def extract_frames(video: Path, out_dir: Path, fps: float, max_width: int | None
         stream.run(cmd=imageio_ffmpeg.get_ffmpeg_exe(), quiet=True, overwrite_output=True)
     except ffmpeg.Error as error:
         message = error.stderr.decode(errors="replace").strip().splitlines()[-1:] if error.stderr else []
+        if shutil.disk_usage(out_dir).free < LOW_DISK_BYTES:
+            raise VideoError(f"ffmpeg failed on {video}: the disk of {out_dir} is full; free some space and rerun") from error
         raise VideoError(f"ffmpeg failed on {video}: {' '.join(message)}") from error
     frames = sorted(out_dir.glob("frame_*.png"))
     if len(frames) < min_frames:

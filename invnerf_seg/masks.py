@@ -47,6 +47,14 @@ class MaskError(ValueError):
     """The masks do not fit the frames."""
 
 
+def is_point(point: object) -> bool:
+    """A pixel position as prompts and annotations give it: [x, y], two finite numbers."""
+    return (
+        isinstance(point, (list, tuple)) and len(point) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in point)
+    )
+
+
 def grey_values(image: Image.Image) -> np.ndarray:
     """A mask image's values as integers, whatever the PNG's mode.
 

@@ -28,7 +28,7 @@ from PIL import Image
 from segment_anything import SamPredictor
 
 from invnerf_seg.frames import frame_size, list_frames
-from invnerf_seg.masks import MaskError, write_labels
+from invnerf_seg.masks import MaskError, is_point, write_labels
 from invnerf_seg.cameras import posed_cameras
 from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carry_prompts, lift_objects
 
@@ -37,7 +37,13 @@ def load_predictor(checkpoint: Path | None) -> SamPredictor:
     """The MobileSAM predictor on the available device; `None` builds an untrained model (tests)."""
     if checkpoint is not None and not checkpoint.is_file():
         raise MaskError(f"MobileSAM checkpoint not found: {checkpoint} (get weights/mobile_sam.pt from the MobileSAM project)")
-    model = sam_model_registry["vit_t"](checkpoint=str(checkpoint) if checkpoint else None)
+    try:
+        model = sam_model_registry["vit_t"](checkpoint=str(checkpoint) if checkpoint else None)
+    except Exception as error:  # torch's unpickler and load_state_dict raise many kinds on a file that is not these weights
+        raise MaskError(
+            f"cannot load MobileSAM checkpoint {checkpoint} ({type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}); "
+            "it must be weights/mobile_sam.pt from the MobileSAM project"
+        ) from error
     model.to("cuda" if torch.cuda.is_available() else "cpu").eval()
     return SamPredictor(model)
 
@@ -52,6 +58,10 @@ def _check_object(obj: dict, where: str, width: int, height: int) -> None:
         raise MaskError(f"{where}: an object needs points or a box")
     if len(points) != len(labels) or any(label not in (0, 1) for label in labels):
         raise MaskError(f"{where}: give one label (1 object, 0 background) per point")
+    if not all(is_point(point) for point in points):
+        raise MaskError(f"{where}: every point must be two numbers [x, y] (pixels), got {points}")
+    if "box" in obj and not (isinstance(obj["box"], list) and len(obj["box"]) == 4 and is_point(obj["box"][:2]) and is_point(obj["box"][2:])):
+        raise MaskError(f"{where}: a box is four numbers [x0, y0, x1, y1] (pixels), got {obj['box']}")
     for x, y in points:
         if not (0 <= x < width and 0 <= y < height):
             raise MaskError(f"{where}: point ({x}, {y}) lies outside the {width}x{height} image")

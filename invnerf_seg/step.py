@@ -6,6 +6,7 @@ terminal, so a long stage is never silent and a failure is never buried.
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 import time
@@ -32,7 +33,31 @@ def start_step(log_path: str | Path, name: str) -> logging.Logger:
     logger.addHandler(terminal)
     logging.captureWarnings(True)
     warnings.simplefilter("default")
+    sys.excepthook = storage_errors_in_one_line(logger)
     return logger
+
+
+# What a user can do about an OSError of these kinds; others keep their traceback on the terminal.
+STORAGE_ERRORS = {
+    errno.ENOSPC: "no space left on the disk while writing {file}: free some space and rerun",
+    errno.EDQUOT: "disk quota exceeded while writing {file}: free some space and rerun",
+    errno.EROFS: "cannot write {file}: the file system is read-only; run from a writable folder",
+    errno.EACCES: "cannot write {file}: permission denied; is the results folder read-only?",
+}
+
+
+def storage_errors_in_one_line(logger: logging.Logger) -> Callable:
+    """An excepthook: the traceback goes to the rule's log; a full disk or a read-only folder is said in one line."""
+
+    def hook(kind, error, traceback) -> None:
+        logging.getLogger().error("stopped by an unexpected error", exc_info=(kind, error, traceback))
+        message = STORAGE_ERRORS.get(getattr(error, "errno", None)) if isinstance(error, OSError) else None
+        if message is None:
+            sys.__excepthook__(kind, error, traceback)
+        else:
+            logger.error(message.format(file=error.filename or "the results"))
+
+    return hook
 
 
 def progress_reporter(logger: logging.Logger, what: str, every_percent: int = 10) -> Callable[..., None]:

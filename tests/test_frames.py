@@ -1,5 +1,6 @@
 """Frame extraction: rate, naming, and clear errors for bad videos."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +47,18 @@ def test_unreadable_video_is_named(tmp_path: Path) -> None:
 def test_too_short_video_says_how_many_frames(numbered_video: Path, tmp_path: Path) -> None:
     with pytest.raises(VideoError, match=r"gave 10 frame\(s\) at 5 fps; at least 20"):
         extract_frames(numbered_video, tmp_path / "out", fps=5, min_frames=20)
+
+
+def test_a_full_disk_is_said_plainly(numbered_video: Path, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "out" / "frame_00001.png").mkdir(parents=True)  # ffmpeg cannot write its first frame
+    monkeypatch.setattr("invnerf_seg.frames.shutil.disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 0))
+    with pytest.raises(VideoError, match="numbered.mp4: the disk of .* is full"):
+        extract_frames(numbered_video, tmp_path / "out", fps=5)
+
+
+def test_an_unreadable_video_is_said_in_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"this is not a video")
+    with pytest.raises(VideoError) as caught:
+        extract_frames(broken, tmp_path / "out", fps=5)
+    assert "\n" not in str(caught.value) and "Invalid data" in str(caught.value)

@@ -60,6 +60,9 @@ def test_prompts_on_one_key_frame_are_carried_to_the_other_posed_frames(tmp_path
         ([{"box": [10, 10, 5, 20]}], "box .* is not inside"),
         ([{}], "needs points or a box"),
         ([{"id": 0, "box": [1, 1, 5, 5]}], "id must be an integer from 1 to 254"),
+        ([{"points": [["10", 10]], "labels": [1]}], "every point must be two numbers"),
+        ([{"points": [[10, 10, 1]], "labels": [1]}], "every point must be two numbers"),
+        ([{"box": "10 10 20 20"}], "a box is four numbers"),
     ],
 )
 def test_bad_prompts_are_named(tmp_path: Path, objects, message):
@@ -84,4 +87,11 @@ def test_prompts_for_an_unknown_frame_are_named(tmp_path: Path):
 
 def test_missing_checkpoint_says_where_to_get_it(tmp_path: Path):
     with pytest.raises(MaskError, match="mobile_sam.pt.*MobileSAM project"):
+        load_predictor(tmp_path / "mobile_sam.pt")
+
+
+@pytest.mark.parametrize("content", [b"not a checkpoint at all", b"\x80\x02}q\x00."])  # garbage; an empty pickled dict
+def test_a_file_that_is_not_the_weights_is_named(tmp_path: Path, content: bytes):
+    (tmp_path / "mobile_sam.pt").write_bytes(content)
+    with pytest.raises(MaskError, match="cannot load MobileSAM checkpoint .*mobile_sam.pt .*weights/mobile_sam.pt"):
         load_predictor(tmp_path / "mobile_sam.pt")
