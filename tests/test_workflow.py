@@ -215,6 +215,9 @@ def test_demo_end_to_end(tmp_path: Path):
     # An SA3D threshold reruns SA3D's cloud and what follows it, nothing of InvNeRF-Seg.
     workdir_with_config(workdir, lambda config: (e2e_config(config), config["sa3d"].update(min_vote_fraction=0.6)))
     assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"sa3d_cloud", "count", "evaluate", "compare", "summary", "all"}
+    # MobileSAM settings do not concern a scene whose masks come from elsewhere: nothing reruns.
+    workdir_with_config(workdir, lambda config: (e2e_config(config), config["mobilesam"].update(max_points=5, checkpoint="elsewhere.pt")))
+    assert "Nothing to be done" in snakemake(workdir, "-n").stdout
     # A new frame rate reruns everything from the frames (and the demo's masks, made for those frames).
     workdir_with_config(workdir, lambda config: (e2e_config(config), config["frames"].update(fps=4)))
     rerun = set(jobs_of(snakemake(workdir, "-n").stdout))
