@@ -7,7 +7,6 @@ of the workflow for a video input is expressed in it.
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,6 @@ from PIL import Image
 
 from invnerf_seg.frames import frame_size, list_frames
 
-log = logging.getLogger(__name__)
 
 # Parameter order of the COLMAP camera models we accept, named as transforms.json names them.
 CAMERA_PARAMETERS = {

@@ -182,4 +182,4 @@ def select_semantic_samples(samples: FieldSamples, params: SemanticExportParams)
 
 
 class EmptyCloudError(RuntimeError):
-    """The fine-tuned field has no sample that passes the thresholds."""
+    """A method's field (fine-tuned, SA3D's or FruitNeRF's) has no sample that passes the thresholds."""

@@ -96,11 +96,6 @@ def read_labels(path: Path, expected_size: tuple[int, int] | None = None, encodi
     return grey.astype(np.uint8)
 
 
-def read_object_mask(path: Path, expected_size: tuple[int, int] | None = None) -> np.ndarray:
-    """A workflow mask as a boolean object mask (any id counts as object)."""
-    return read_labels(path, expected_size, encoding="instance") > 0
-
-
 def write_labels(labels: np.ndarray, path: Path) -> None:
     """Write an id image (bool masks become 0/255) as an 8-bit PNG."""
     if labels.dtype == bool:

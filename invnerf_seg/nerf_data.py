@@ -2,7 +2,7 @@
 
 Both get a byte-identical transforms.json: nerfstudio normalises poses over
 the whole frame list, so the fine-tuned model only loads the RGB checkpoint
-when both stages see the same frames in the same order (STACK.md).
+when both stages see the same frames in the same order.
 """
 
 from __future__ import annotations
