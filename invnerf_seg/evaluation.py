@@ -85,6 +85,12 @@ def class_iou(rendered: np.ndarray, target: np.ndarray, classes: dict, threshold
     return float(np.mean([iou(predicted == value, true == value) for value in shown]))
 
 
+def one_class_iou(rendered: np.ndarray, target: np.ndarray, classes: dict, threshold: float) -> float:
+    """IoU of "object of any class" between a rendered and a true mask: the measure a one-class method (FruitNeRF) has too."""
+    predicted, true = classify(rendered, classes, threshold) > 0, classify(target, classes, 0.5) > 0
+    return iou(predicted, true) if predicted.any() or true.any() else 1.0
+
+
 def object_colour_match(views: list[tuple[str, np.ndarray, np.ndarray]], classes: dict) -> float | None:
     """Median match of the rendered colour with the true class colour over every true object pixel of the views.
 
@@ -102,9 +108,14 @@ def object_colour_match(views: list[tuple[str, np.ndarray, np.ndarray]], classes
     return float(np.median(matches)) if len(matches) else None
 
 
-def mask_scores(views: list[tuple[str, np.ndarray, np.ndarray]], classes: dict, threshold: float) -> dict[str, float]:
-    """Class IoU per held-out view of the rendered mask with the true mask."""
-    return {stem: class_iou(rendered, target, classes, threshold) for stem, rendered, target in views}
+def mask_scores(views: list[tuple[str, np.ndarray, np.ndarray]], classes: dict, threshold: float, per_class: bool = True) -> dict[str, dict]:
+    """Per held-out view: the class IoU ("iou"; None when the method sees one class of several: `per_class` False)
+    and the one-class IoU ("iou_one_class"), so that every method has a measure to be compared on."""
+    return {
+        stem: {"iou": class_iou(rendered, target, classes, threshold) if per_class else None,
+               "iou_one_class": one_class_iou(rendered, target, classes, threshold)}
+        for stem, rendered, target in views
+    }
 
 
 def mask_sheet(views: list[tuple[str, np.ndarray, np.ndarray]], path: Path, max_views: int = 4) -> None:

@@ -6,6 +6,8 @@ import numpy as np
 from scipy import stats
 
 REFERENCE_METHOD = "invnerf"
+# The per-view scores the comparison averages and tests: class IoU, one-class IoU, PSNR of the RGB model.
+SCORES = ("iou", "iou_one_class", "psnr")
 
 
 def paired_t_test(reference: list[float], other: list[float]) -> dict:
@@ -28,11 +30,13 @@ def paired_t_test(reference: list[float], other: list[float]) -> dict:
     return {"t": float(result.statistic), "p": float(result.pvalue), "n": len(reference), "mean_difference": mean_difference}
 
 
-def comparison_rows(per_view: dict[str, dict[str, dict[str, float]]], metrics: dict[str, dict]) -> list[dict]:
-    """One row per method: count against truth, F1, mean IoU and PSNR, and p-values against InvNeRF-Seg.
+def comparison_rows(per_view: dict[str, dict[str, dict[str, float | None]]], metrics: dict[str, dict]) -> list[dict]:
+    """One row per method: count against truth, F1, mean IoUs and PSNR, and p-values against InvNeRF-Seg.
 
-    `per_view`: method -> view -> {"psnr": .., "iou": ..}; `metrics`: method ->
-    its metrics.json. Views are matched by name, so the tests pair the same views.
+    `per_view`: method -> view -> {"psnr", "iou", "iou_one_class"}; `metrics`:
+    method -> its metrics.json. Views are matched by name, so the tests pair the
+    same views. A score a method lacks (FruitNeRF's class IoU on a multi-class
+    scene) is None and is not tested: only like is compared with like.
     """
     rows = []
     reference = per_view.get(REFERENCE_METHOD)
@@ -42,18 +46,18 @@ def comparison_rows(per_view: dict[str, dict[str, dict[str, float]]], metrics: d
             "count_predicted": metrics[method].get("count_predicted"),
             "count_true": metrics[method].get("count_true"),
             "f1": metrics[method].get("matching", {}).get("f1"),
-            "iou_mean": float(np.mean([v["iou"] for v in views.values()])),
-            "psnr_mean": float(np.mean([v["psnr"] for v in views.values()])),
             "held_out_views": len(views),
         }
-        for score in ("iou", "psnr"):
-            if reference is not None and method != REFERENCE_METHOD:
-                shared = sorted(set(reference) & set(views))
-                test = paired_t_test([reference[v][score] for v in shared], [views[v][score] for v in shared])
-                row[f"p_{score}_vs_invnerf"] = test["p"]
-                row[f"t_{score}_vs_invnerf"] = test["t"]
-            else:
-                row[f"p_{score}_vs_invnerf"] = None
-                row[f"t_{score}_vs_invnerf"] = None
+        for score in SCORES:
+            values = [v.get(score) for v in views.values()]
+            row[f"{score}_mean"] = None if None in values else float(np.mean(values))
+            row[f"p_{score}_vs_invnerf"] = row[f"t_{score}_vs_invnerf"] = None
+            if reference is None or method == REFERENCE_METHOD or row[f"{score}_mean"] is None:
+                continue
+            shared = sorted(set(reference) & set(views))
+            reference_values = [reference[v].get(score) for v in shared]
+            if None not in reference_values:
+                test = paired_t_test(reference_values, [views[v][score] for v in shared])
+                row[f"p_{score}_vs_invnerf"], row[f"t_{score}_vs_invnerf"] = test["p"], test["t"]
         rows.append(row)
     return rows

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-SUMMARY_COLUMNS = ["scene", "method", "count_predicted", "count_true", "count_error", "f1", "iou_mean", "psnr_mean", "held_out_views"]
+SUMMARY_COLUMNS = ["scene", "method", "count_predicted", "count_true", "count_error", "f1", "iou_mean", "iou_one_class_mean", "psnr_mean", "held_out_views"]
 TIMING_COLUMNS = ["scene", "stage", "seconds", "max_rss_mb"]
 
 
 def summary_row(metrics: dict) -> dict:
     """The summary columns of one scene's metrics (blank where unknown)."""
-    row = {column: metrics.get(column, "") for column in SUMMARY_COLUMNS}
+    row = {column: "" if metrics.get(column) is None else metrics[column] for column in SUMMARY_COLUMNS}
     row["f1"] = metrics.get("matching", {}).get("f1", "")
     return row
 

@@ -12,15 +12,18 @@ from invnerf_seg.statistics import comparison_rows
 from invnerf_seg.step import start_step
 
 COLUMNS = [
-    "method", "count_predicted", "count_true", "f1", "iou_mean", "psnr_mean", "held_out_views",
-    "p_iou_vs_invnerf", "t_iou_vs_invnerf", "p_psnr_vs_invnerf", "t_psnr_vs_invnerf",
+    "method", "count_predicted", "count_true", "f1", "iou_mean", "iou_one_class_mean", "psnr_mean", "held_out_views",
+    "p_iou_vs_invnerf", "t_iou_vs_invnerf", "p_iou_one_class_vs_invnerf", "t_iou_one_class_vs_invnerf", "p_psnr_vs_invnerf", "t_psnr_vs_invnerf",
 ]
 
 
 def read_views(path: Path) -> dict[str, dict[str, float]]:
-    """view -> {"psnr", "iou"} from a method's views.csv."""
+    """view -> {"psnr", "iou", "iou_one_class"} from a method's views.csv (an empty cell: not measured, None)."""
     with Path(path).open() as handle:
-        return {row["view"]: {"psnr": float(row["psnr_rgb"]), "iou": float(row["iou_mask"])} for row in csv.DictReader(handle)}
+        return {
+            row["view"]: {"psnr": float(row["psnr_rgb"]), "iou": float(row["iou_mask"]) if row["iou_mask"] else None, "iou_one_class": float(row["iou_one_class"])}
+            for row in csv.DictReader(handle)
+        }
 
 
 def main(snakemake) -> None:
@@ -36,8 +39,9 @@ def main(snakemake) -> None:
     Path(snakemake.output.json).write_text(json.dumps({"scene": snakemake.wildcards.scene, "methods": rows}, indent=2))
     for row in rows:
         logger.info(
-            "%s: %s/%s objects, IoU %.3f (p %s), PSNR %.2f dB (p %s)", row["method"], row["count_predicted"], row["count_true"],
-            row["iou_mean"], row["p_iou_vs_invnerf"], row["psnr_mean"], row["p_psnr_vs_invnerf"],
+            "%s: %s/%s objects, IoU %s (p %s), one-class IoU %.3f (p %s), PSNR %.2f dB (p %s)", row["method"], row["count_predicted"],
+            row["count_true"], row["iou_mean"], row["p_iou_vs_invnerf"], row["iou_one_class_mean"], row["p_iou_one_class_vs_invnerf"],
+            row["psnr_mean"], row["p_psnr_vs_invnerf"],
         )
 
     masks = {method: np.load(path) for method, path in zip(methods, snakemake.input.rendered_masks)}

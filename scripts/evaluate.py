@@ -68,12 +68,18 @@ def fruitnerf_views(inputs, scene: str, mask_dataset: Path):
     return psnr_per_view, masks
 
 
+def mean_or_none(values: list) -> float | None:
+    """The mean, or None when the scores were not measured."""
+    return None if any(value is None for value in values) else float(np.mean(values))
+
+
 def main(snakemake) -> None:
     method = snakemake.wildcards.method
     logger = start_step(snakemake.log[0], f"evaluate {method}")
     scene = snakemake.wildcards.scene
     mask_dataset = Path(snakemake.input.mask_dataset)
     classes = read_classes(mask_dataset / CLASSES_FILE)
+    mask_classes = {BINARY_CLASS: WHITE} if method == "fruitnerf" else classes  # what the method's masks are coloured in
     try:  # before any rendering, so that a bad truth file costs nothing
         truth = read_truth(Path(snakemake.input.truth)) if "truth" in snakemake.input.keys() else None
     except TruthError as error:
@@ -84,8 +90,8 @@ def main(snakemake) -> None:
         psnr_per_view, masks = sa3d_views(snakemake.input, scene, mask_dataset, snakemake.params.sa3d_radius_spacings)
     else:
         psnr_per_view, masks = fruitnerf_views(snakemake.input, scene, mask_dataset)
-        classes = {BINARY_CLASS: WHITE}
-    iou_per_view = mask_scores(masks, classes, snakemake.params.mask_threshold)
+    # FruitNeRF sees every object as one class: on a multi-class scene it has the one-class IoU only.
+    scores = mask_scores(masks, mask_classes, snakemake.params.mask_threshold, per_class=method != "fruitnerf" or len(classes) == 1)
     mask_sheet(masks, Path(snakemake.output.picture))
     np.savez_compressed(
         snakemake.output.rendered_masks, stems=np.array([stem for stem, _, _ in masks]),
@@ -99,8 +105,9 @@ def main(snakemake) -> None:
         "method": method,
         "held_out_views": len(psnr_per_view),
         "psnr_mean": float(np.mean(list(psnr_per_view.values()))),
-        "iou_mean": float(np.mean(list(iou_per_view.values()))),
-        "object_colour_match": object_colour_match(masks, classes),
+        "iou_mean": mean_or_none([score["iou"] for score in scores.values()]),
+        "iou_one_class_mean": float(np.mean([score["iou_one_class"] for score in scores.values()])),
+        "object_colour_match": object_colour_match(masks, mask_classes),
         "mask_threshold": snakemake.params.mask_threshold,
         "lpips": None,  # not evaluated: LPIPS needs AlexNet weights, which the workflow never downloads
         **count_report(count, truth, transforms, same_world=snakemake.params.posed),
@@ -108,12 +115,14 @@ def main(snakemake) -> None:
     Path(snakemake.output.metrics).write_text(json.dumps(metrics, indent=2))
     with open(snakemake.output.views, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["view", "psnr_rgb", "iou_mask"])
+        writer.writerow(["view", "psnr_rgb", "iou_mask", "iou_one_class"])
         for stem in psnr_per_view:
-            writer.writerow([stem, f"{psnr_per_view[stem]:.3f}", f"{iou_per_view[stem]:.4f}"])
+            iou = scores[stem]["iou"]
+            writer.writerow([stem, f"{psnr_per_view[stem]:.3f}", "" if iou is None else f"{iou:.4f}", f"{scores[stem]['iou_one_class']:.4f}"])
     logger.info(
-        "%s: PSNR %.2f dB, IoU %.3f over %d held-out views; count %s / %s", method,
-        metrics["psnr_mean"], metrics["iou_mean"], metrics["held_out_views"], metrics["count_predicted"], metrics.get("count_true", "?"),
+        "%s: PSNR %.2f dB, IoU %s (one class %.3f) over %d held-out views; count %s / %s", method, metrics["psnr_mean"],
+        "n/a" if metrics["iou_mean"] is None else f"{metrics['iou_mean']:.3f}", metrics["iou_one_class_mean"], metrics["held_out_views"],
+        metrics["count_predicted"], metrics.get("count_true", "?"),
     )
 
 

@@ -15,7 +15,10 @@ def main(snakemake) -> None:
     timings = [timing_row(Path(path)) for path in snakemake.input.benchmarks]
     write_csv(Path(snakemake.output.timings), TIMING_COLUMNS, timings)
     for row in rows:
-        logger.info("%s: %s / %s objects, IoU %.3f, PSNR %.2f dB", row["scene"], row["count_predicted"], row["count_true"] or "?", row["iou_mean"], row["psnr_mean"])
+        logger.info(
+            "%s %s: %s / %s objects, IoU %s, one-class IoU %.3f, PSNR %.2f dB", row["scene"], row["method"], row["count_predicted"],
+            row["count_true"] or "?", row["iou_mean"] if row["iou_mean"] == "" else f"{row['iou_mean']:.3f}", row["iou_one_class_mean"], row["psnr_mean"],
+        )
         stages = [timing for timing in timings if timing["scene"] == row["scene"]]
         logger.info("%s: %s; total %.0f s", row["scene"], ", ".join(f"{t['stage']} {t['seconds']:.0f} s" for t in stages), sum(t["seconds"] for t in stages))
 

@@ -49,8 +49,8 @@ def test_rendered_masks_are_thresholded():
     rendered = np.full((4, 4, 3), 0.2)
     rendered[:2] = 0.45
     white = {BINARY_CLASS: WHITE}
-    assert mask_scores([("frame_00001", rendered, target)], white, 0.25) == {"frame_00001": 1.0}
-    assert mask_scores([("frame_00001", rendered, target)], white, 0.5) == {"frame_00001": 0.0}
+    assert mask_scores([("frame_00001", rendered, target)], white, 0.25) == {"frame_00001": {"iou": 1.0, "iou_one_class": 1.0}}
+    assert mask_scores([("frame_00001", rendered, target)], white, 0.5) == {"frame_00001": {"iou": 0.0, "iou_one_class": 0.0}}
 
 
 def test_multiclass_iou_counts_a_pixel_of_the_wrong_class_as_wrong():
@@ -60,8 +60,10 @@ def test_multiclass_iou_counts_a_pixel_of_the_wrong_class_as_wrong():
     target[:, 2:] = classes[2]
     right = target * 0.9
     swapped = right[:, ::-1]
-    assert mask_scores([("v", right, target)], classes, 0.25) == {"v": 1.0}
-    assert mask_scores([("v", swapped, target)], classes, 0.25) == {"v": 0.0}
+    assert mask_scores([("v", right, target)], classes, 0.25) == {"v": {"iou": 1.0, "iou_one_class": 1.0}}
+    # Wrong class everywhere: no class IoU, yet every object pixel is object (the one-class IoU a one-class method has too).
+    assert mask_scores([("v", swapped, target)], classes, 0.25) == {"v": {"iou": 0.0, "iou_one_class": 1.0}}
+    assert mask_scores([("v", swapped, target)], classes, 0.25, per_class=False) == {"v": {"iou": None, "iou_one_class": 1.0}}
 
 
 def test_a_cloud_is_seen_where_the_rendered_surface_lies_on_it():

@@ -130,18 +130,20 @@ def method_row(name: str, workdir: Path, method: str, share: tuple[float, float]
         "predicted": metrics["count_predicted"],
         "per_class": ",".join(f"{count}" for _, count in sorted(metrics.get("count_per_class", {}).items())),
         "f1": metrics.get("matching", {}).get("f1"),
-        "iou": metrics["iou_mean"],
+        "iou": metrics["iou_mean"],  # per class; None for FruitNeRF on a multi-class scene
+        "iou_1class": metrics.get("iou_one_class_mean"),
         # Only InvNeRF-Seg renders a colour; the baselines' masks are binary, so their match is 0 or 1 by construction.
         "colour_match": metrics.get("object_colour_match") if method == "invnerf" else None,
         "psnr": metrics["psnr_mean"],
         "p_iou": compared.get("p_iou_vs_invnerf"),
+        "p_iou_1class": compared.get("p_iou_one_class_vs_invnerf"),
     }
 
 
 def print_table(rows: list[dict]) -> None:
     """Markdown table of the rows."""
-    columns = ["scene", "method", "share_total", "share_per_object", "true", "predicted", "per_class", "f1", "iou", "colour_match", "psnr", "p_iou",
-               "object_depth_x", "background_depth_x", "rgb_s", "train_s", "method_s", "peak_mb"]
+    columns = ["scene", "method", "share_total", "share_per_object", "true", "predicted", "per_class", "f1", "iou", "iou_1class", "colour_match", "psnr",
+               "p_iou", "p_iou_1class", "object_depth_x", "background_depth_x", "rgb_s", "train_s", "method_s", "peak_mb"]
 
     def cell(row: dict, column: str) -> str:
         value = row.get(column)
@@ -151,8 +153,8 @@ def print_table(rows: list[dict]) -> None:
             return f"{100 * value:.2f}%"
         if column.endswith("_depth_x"):
             return f"x{value:.2f}"
-        if column in ("f1", "iou", "colour_match", "p_iou"):
-            return f"{value:.3g}" if column == "p_iou" else f"{value:.3f}"
+        if column in ("f1", "iou", "iou_1class", "colour_match", "p_iou", "p_iou_1class"):
+            return f"{value:.3g}" if column.startswith("p_") else f"{value:.3f}"
         if column == "psnr":
             return f"{value:.2f}"
         return f"{value:.0f}" if isinstance(value, float) else str(value)
