@@ -41,6 +41,11 @@ def test_bad_config_is_refused_by_name(tmp_path: Path, edit, named: str):
     assert named in result.stdout + result.stderr
 
 
+def test_the_workflow_passes_snakemakes_linter(tmp_path: Path):
+    result = snakemake(workdir_with_config(tmp_path, lambda config: None), "--lint")
+    assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
 def test_missing_mobilesam_checkpoint_says_where_to_get_it(tmp_path: Path):
     def use_mobilesam(config):
         config["scenes"]["demo"]["masks"] = {"source": "mobilesam", "prompts": "prompts.json"}
