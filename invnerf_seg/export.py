@@ -160,9 +160,8 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
         f"the fine-tuned field gives an empty cloud: its highest density is {best_density:.3g} (min_density {params.min_density}) "
         f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
         "A field that never took the mask colours has not learnt the masks. Look at the masks and analysis/training_curves.png; "
-        "where the objects fill under about 3% of each frame (a whole plant or tree), film closer: at the cpu preset such scenes are "
-        "not learnt yet; what helped most on such a scene is the preset's model.log2_hashmap_size 19 with finetune_object_share 0.25 "
-        "(docs/small_objects.md)"
+        "where the objects fill under about 3% of each frame (a whole plant or tree), use the cpu_small_objects preset "
+        "(full frame width, a 2^19 hash grid, finetune_object_share 0.25), or film closer (docs/small_objects.md)"
     )
 
 

@@ -31,19 +31,21 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 # Scenes the settings were never chosen on (the demo is seed 7, the tests seed 11, the fine-tuning levers seeds 51 and 52),
 # spanning the share of each frame the objects fill: whole plants and trees filmed whole (0.1% to 8%), one with 48
 # fruits, a single small fruit and a three-class plant filmed whole, and close-ups (the paper's single and double pod).
-# Each: the demo section's changes, the masks settings, and the preset. The shares in the names are the
-# generator's; the table prints the measured ones.
+# Each: the demo section's changes, the masks settings, and the preset (cpu_small_objects where the objects fill under
+# 3% of each frame, as a user filming a whole plant would choose). The shares in the names are the generator's; the
+# table prints the measured ones.
 SCENES = {
     "share8_seed61": {"demo": {"seed": 61, "n_fruits": 12, "orbit_radius": 1.55}, "preset": "cpu"},
     "share3_seed62": {"demo": {"seed": 62, "n_fruits": 12, "fruit_radius": [0.04, 0.055], "orbit_radius": 1.8}, "preset": "cpu"},
-    "share1_seed63": {"demo": {"seed": 63, "n_fruits": 16, "fruit_radius": [0.02, 0.028], "orbit_radius": 2.0}, "preset": "cpu"},
-    "share03_seed64": {"demo": {"seed": 64, "n_fruits": 10, "fruit_radius": [0.016, 0.021], "orbit_radius": 2.1}, "preset": "cpu"},
-    "many48_seed65": {"demo": {"seed": 65, "n_fruits": 48, "fruit_radius": [0.018, 0.024], "orbit_radius": 2.0}, "preset": "cpu"},
+    "share1_seed63": {"demo": {"seed": 63, "n_fruits": 16, "fruit_radius": [0.02, 0.028], "orbit_radius": 2.0}, "preset": "cpu_small_objects"},
+    "share03_seed64": {"demo": {"seed": 64, "n_fruits": 10, "fruit_radius": [0.016, 0.021], "orbit_radius": 2.1}, "preset": "cpu_small_objects"},
+    "many48_seed65": {"demo": {"seed": 65, "n_fruits": 48, "fruit_radius": [0.018, 0.024], "orbit_radius": 2.0}, "preset": "cpu_small_objects"},
     # A single small fruit on a whole plant, about 0.1% of each frame.
-    "single_whole_seed66": {"demo": {"seed": 66, "n_fruits": 1, "fruit_radius": [0.03, 0.035], "orbit_radius": 1.9}, "preset": "cpu"},
+    "single_whole_seed66": {"demo": {"seed": 66, "n_fruits": 1, "fruit_radius": [0.03, 0.035], "orbit_radius": 1.9}, "preset": "cpu_small_objects"},
     # Three fruits, each its own class in the masks, counted per class, the whole plant in view.
     "classes3_whole_seed67": {
-        "demo": {"seed": 67, "n_fruits": 3, "mask_values": "instance"}, "masks": {"encoding": "instance", "multiclass": True}, "preset": "cpu",
+        "demo": {"seed": 67, "n_fruits": 3, "mask_values": "instance"}, "masks": {"encoding": "instance", "multiclass": True},
+        "preset": "cpu_small_objects",
     },
     # Close-ups: the paper's single pod (the camera circles the fruit at 0.45 m) and double pod (three classes at 0.9 m).
     "single_closeup_seed35": {"demo": {"seed": 35, "n_fruits": 1, "fruit_radius": [0.03, 0.035], "orbit_radius": 0.45, "orbit_centre": "fruits"}, "preset": "cpu"},
