@@ -1,14 +1,28 @@
 # InvNeRF-Seg: segmented, counted 3D point clouds of fruits and pods from a plant video.
 # The stages live in rules/*.smk; their logic in scripts/ and the invnerf_seg package.
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
+from invnerf_seg.config_file import ConfigError, check_yaml_syntax, schema_error_line
+
 min_version("9.0")
+
+if Path("config/config.yaml").is_file():
+    try:
+        check_yaml_syntax(Path("config/config.yaml"))
+    except ConfigError as error:
+        raise WorkflowError(str(error)) from None
 
 
 configfile: "config/config.yaml"
 
 
-validate(config, "schemas/config.schema.yaml")
+try:
+    validate(config, "schemas/config.schema.yaml")
+except WorkflowError as error:
+    raise WorkflowError(schema_error_line(error.__context__ or error)) from None
 
 
 report: "report/workflow.rst"

@@ -58,6 +58,7 @@ def train_command(
     method: str = METHOD_NAME,
     dataparser: tuple[str, ...] = ("nerfstudio-data",),
     object_share: float = 0.0,
+    object_margin: int = 0,
 ) -> list[str]:
     """The ns-train command line for one training stage.
 
@@ -92,6 +93,8 @@ def train_command(
         command += _flag(f"pipeline.model.{key}", value)
     if object_share:
         command += ["--pipeline.datamanager.pixel-sampler.object-share", str(object_share)]
+        if object_margin:
+            command += ["--pipeline.datamanager.pixel-sampler.object-margin", str(object_margin)]
     if load_dir is not None:
         command += ["--load-dir", str(load_dir)]
     command += [
@@ -280,7 +283,7 @@ def train_stage(
             dataset, partial, experiment, iterations, {"model": settings["model"], "rays_per_batch": settings["rays_per_batch"]},
             settings["learning_rate"], settings["eval_interval"], load_dir, steps_per_save=max(settings["iterations"] // CHECKPOINTS_PER_STAGE, 1),
             method=method, dataparser=tuple(settings.get("dataparser", ("nerfstudio-data",))),
-            object_share=settings.get("object_share", 0.0),
+            object_share=settings.get("object_share", 0.0), object_margin=settings.get("object_margin", 0),
         )
         run_training(command, log_path, threads, iterations, report=report)
     diverged = diverged_weights(checkpoint_dir(partial, experiment, method))

@@ -95,14 +95,19 @@ class InvNerfactoModel(NerfactoModel):
         return metrics, images
 
 
-def object_pixels(images: torch.Tensor, brightness: float = 0.5) -> torch.Tensor:
-    """[n, 3] (image, row, column) of every pixel of a mask batch [N, H, W, C] that shows an object.
+def object_pixels(images: torch.Tensor, brightness: float = 0.5, margin: int = 0) -> torch.Tensor:
+    """[n, 3] (image, row, column) of every pixel of a mask batch [N, H, W, C] that shows an object,
+    or lies within `margin` pixels of one.
 
     Mask images are black background and a bright class colour on the
     objects (white, or a corner of the RGB cube), so a pixel is object when
     any channel is brighter than `brightness`.
     """
-    return torch.nonzero(images[..., :3].amax(dim=-1) > brightness, as_tuple=False)
+    objects = images[..., :3].amax(dim=-1) > brightness
+    if margin > 0:
+        # A square neighbourhood: the object's edge, seen from both sides.
+        objects = torch.nn.functional.max_pool2d(objects[:, None].float(), 2 * margin + 1, stride=1, padding=margin)[:, 0] > 0
+    return torch.nonzero(objects, as_tuple=False)
 
 
 def mixed_indices(batch_size: int, object_share: float, objects: torch.Tensor, num_images: int, height: int, width: int, device) -> torch.Tensor:
@@ -127,6 +132,8 @@ class ObjectSharePixelSamplerConfig(PixelSamplerConfig):
     _target: Type = field(default_factory=lambda: ObjectSharePixelSampler)
     object_share: float = 0.0
     """Share of each batch's rays drawn from object pixels (any channel > 0.5); 0 is uniform sampling."""
+    object_margin: int = 0
+    """The object share is drawn from the object pixels and the background pixels within this many pixels of one."""
 
 
 class ObjectSharePixelSampler(PixelSampler):
@@ -157,7 +164,7 @@ class ObjectSharePixelSampler(PixelSampler):
         """The object pixels of the current image batch, found once per batch (the training images are cached)."""
         key = self._images.data_ptr()
         if self._objects is None or self._objects[0] != key:
-            self._objects = (key, object_pixels(self._images))
+            self._objects = (key, object_pixels(self._images, margin=self.config.object_margin))
         return self._objects[1]
 
     def sample_method(self, batch_size: int, num_images: int, image_height: int, image_width: int, mask=None, device="cpu"):

@@ -29,16 +29,30 @@ OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps
     ("edit", "named"),
     [
         (lambda c: c["scenes"]["demo"].update(preset="huge"), "preset 'huge'"),  # an unknown preset
-        (lambda c: c["frames"].update(fps=-1), "fps"),  # a value outside the schema
+        (lambda c: c["frames"].update(fps=-1), "config frames.fps: -1 is less than"),  # a value outside the schema
+        (lambda c: c.update(mask_treshold=0.3), "config (top level): Additional properties are not allowed ('mask_treshold'"),  # a typo
         (lambda c: c["scenes"]["demo"].update(video="videos/plant.mp4"), "videos/plant.mp4"),  # a missing video
         (lambda c: c["presets"]["cpu"]["model"].update(hiden_dim=32), "'hiden_dim' is not one of"),  # not a nerfacto option
     ],
-    ids=["unknown-preset", "outside-schema", "missing-video", "nerfacto-option-typo"],
+    ids=["unknown-preset", "outside-schema", "top-level-typo", "missing-video", "nerfacto-option-typo"],
 )
 def test_bad_config_is_refused_by_name(tmp_path: Path, edit, named: str):
     result = snakemake(workdir_with_config(tmp_path, edit), "-n")
     assert result.returncode != 0
     assert named in result.stdout + result.stderr
+    assert "in schema" not in result.stdout + result.stderr, "the error, not a dump of the schema"
+
+
+def test_a_yaml_syntax_error_in_the_config_names_its_line(tmp_path: Path):
+    workdir = workdir_with_config(tmp_path, lambda config: None)
+    lines = (workdir / "config" / "config.yaml").read_text().splitlines()
+    broken = next(i for i, line in enumerate(lines) if line.strip().startswith("fps:"))
+    lines[broken] = lines[broken].replace("fps:", "fps: [")
+    (workdir / "config" / "config.yaml").write_text("\n".join(lines) + "\n")
+    result = snakemake(workdir, "-n")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert f"config/config.yaml line {broken + 2}" in output and "not valid YAML" in output, output
 
 
 def test_the_workflow_passes_snakemakes_linter(tmp_path: Path):

@@ -11,7 +11,7 @@ the held-out mask IoU at `mask_threshold`, and the fine-tuning's seconds.
         --variant 'shipped:{}' --variant 'share50:{object_share: 0.5}'
 
 A variant is `name:<YAML mapping>` of settings over the scene's preset:
-iterations, learning_rate, object_share, colour_start (zero or keep), model (nerfacto
+iterations, learning_rate, object_share, object_margin, colour_start (zero or keep), model (nerfacto
 options merged; `trained_parts: colour_head` or `field_mlps` trains only those parts).
 """
 
@@ -39,7 +39,8 @@ def base_settings(config: dict, scene: str) -> dict:
     return {
         "model": preset["model"], "rays_per_batch": preset["rays_per_batch"], "iterations": preset["finetune_iterations"],
         "learning_rate": preset["finetune_lr"], "eval_interval": config["nerf"]["eval_interval"],
-        "object_share": preset.get("finetune_object_share", 0.0), "colour_start": preset.get("finetune_colour_start", "zero"),
+        "object_share": preset.get("finetune_object_share", 0.0), "object_margin": preset.get("finetune_object_margin", 0),
+        "colour_start": preset.get("finetune_colour_start", "zero"),
     }
 
 
@@ -55,6 +56,7 @@ def held_out_scores(run_config: Path, mask_dataset: Path, threshold: float) -> d
         "colour_match": object_colour_match(views, classes),
         "background_p95": float(np.percentile(background, 95)),
         "iou": float(np.mean([class_iou(rendered, target, classes, threshold) for _, rendered, target in views])),
+        "iou_at_half": float(np.mean([class_iou(rendered, target, classes, 0.5) for _, rendered, target in views])),
     }
 
 
@@ -85,11 +87,11 @@ def main() -> None:
         scores = held_out_scores(run_dir(output, args.scene) / "config.yml", results / "data_mask", config["mask_threshold"])
         rows.append({"variant": name, "settings": json.dumps(changes), "seconds": round(seconds), **scores})
         print(json.dumps(rows[-1]), flush=True)
-    print("| variant | settings | colour match (median) | background p95 | IoU | fine-tuning s |")
-    print("|---|---|---|---|---|---|")
+    print("| variant | settings | colour match (median) | background p95 | IoU | IoU at 0.5 | fine-tuning s |")
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         match = "none" if row["colour_match"] is None else f"{row['colour_match']:.3f}"
-        print(f"| {row['variant']} | `{row['settings']}` | {match} | {row['background_p95']:.3f} | {row['iou']:.3f} | {row['seconds']} |")
+        print(f"| {row['variant']} | `{row['settings']}` | {match} | {row['background_p95']:.3f} | {row['iou']:.3f} | {row['iou_at_half']:.3f} | {row['seconds']} |")
 
 
 if __name__ == "__main__":
