@@ -12,9 +12,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -135,21 +138,53 @@ def run_training(command: list[str], log_path: Path, threads: int, iterations: i
         log.write("$ " + " ".join(command) + "\n")
         log.flush()
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=training_environment(threads), text=True, errors="replace")
-        for line in process.stdout:
-            log.write(line)
-            log.flush()
-            # nerfstudio redraws its whole progress table: keep the row of the newest step.
-            match = STEP_LINE.match(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line))
-            if match and int(match.group(1)) > latest_step:
-                latest_step, latest_text = int(match.group(1)), match.group(2).split("  ")[0].strip()
-                first_step = latest_step if first_step is None else first_step
-            if first_step is not None and time.monotonic() - last_report >= report_every_s:
-                done = latest_step - first_step
-                report(f"step {done}/{iterations} ({100 * done // max(iterations, 1)}%), {latest_text} per step")
-                last_report = time.monotonic()
-        returncode = process.wait()
+        with terminate_with_us(process) as stopped_by:
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+                # nerfstudio redraws its whole progress table: keep the row of the newest step.
+                match = STEP_LINE.match(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line))
+                if match and int(match.group(1)) > latest_step:
+                    latest_step, latest_text = int(match.group(1)), match.group(2).split("  ")[0].strip()
+                    first_step = latest_step if first_step is None else first_step
+                if first_step is not None and time.monotonic() - last_report >= report_every_s:
+                    done = latest_step - first_step
+                    report(f"step {done}/{iterations} ({100 * done // max(iterations, 1)}%), {latest_text} per step")
+                    last_report = time.monotonic()
+            returncode = process.wait()
+    if stopped_by:
+        done = max(latest_step - first_step, 0) if first_step is not None else 0
+        raise TrainingStopped(f"training stopped by {stopped_by[0]} after {done} of {iterations} steps; a rerun resumes from its latest checkpoint (see {log_path})")
     if returncode != 0:
         raise RuntimeError(f"ns-train failed with exit code {returncode}; see {log_path}")
+
+
+class TrainingStopped(RuntimeError):
+    """The step was told to stop (SIGTERM: a cluster's time limit, `scancel`, a shutdown) while ns-train ran."""
+
+
+@contextmanager
+def terminate_with_us(process: subprocess.Popen):
+    """Pass a SIGTERM this process gets on to ns-train, and record it.
+
+    Why: without it, a terminated step leaves ns-train training on, orphaned,
+    to the end of the stage, while Snakemake already calls the job failed.
+    Yields the list of signal names received (empty when none came).
+    """
+    received: list[str] = []
+    if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
+        yield received
+        return
+
+    def forward(signum, _frame) -> None:
+        received.append(signal.Signals(signum).name)
+        process.terminate()
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def same_frames_and_cameras(first: Path, second: Path) -> None:

@@ -13,7 +13,7 @@ rule evaluate:
         rendered_masks="results/{scene}/{method}/eval/masks.npz",
     params:
         mask_threshold=config["mask_threshold"],
-        sa3d_radius_spacings=config["sa3d"]["render_radius_spacings"],
+        sa3d_radius_spacings=lambda wildcards: config["sa3d"]["render_radius_spacings"] if wildcards.method == "sa3d" else None,
         posed=lambda wildcards: wildcards.scene in POSED_SCENES,
     log:
         "logs/{scene}/evaluate_{method}.log",

@@ -65,6 +65,7 @@ rule nerf_finetune:
         iterations=lambda wildcards: preset(wildcards)["finetune_iterations"],
         learning_rate=lambda wildcards: preset(wildcards)["finetune_lr"],
         object_share=lambda wildcards: preset(wildcards).get("finetune_object_share", 0.0),
+        object_margin=lambda wildcards: preset(wildcards).get("finetune_object_margin", 0),
         eval_interval=config["nerf"]["eval_interval"],
     log:
         "logs/{scene}/nerf_finetune.log",

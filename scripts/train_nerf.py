@@ -39,9 +39,11 @@ def main(snakemake) -> None:
         "learning_rate": params.learning_rate, "eval_interval": params.eval_interval,
     }
     if stage == "nerf_finetune":
-        settings["object_share"] = params.object_share
+        settings.update(object_share=params.object_share, object_margin=params.object_margin)
         logger.info(
-            "ray sampling: %s", f"{params.object_share:.0%} of each batch's rays drawn from object pixels, the rest uniform (finetune_object_share)"
+            "ray sampling: %s", f"{params.object_share:.0%} of each batch's rays drawn from object pixels"
+            f"{f' and the background within {params.object_margin} px of them' if params.object_margin else ''}, the rest uniform"
+            " (finetune_object_share, finetune_object_margin)"
             if params.object_share else "uniform over all pixels (finetune_object_share 0)",
         )
     if stage == "nerf_fruitnerf":

@@ -1,13 +1,18 @@
 """The ns-train command line, the fine-tuning guard and the progress parsing."""
 
 import json
+import os
+import signal
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from nerfstudio.models.nerfacto import NerfactoModelConfig
 
-from invnerf_seg.nerf_train import STEP_LINE, model_mismatches, run_dir, same_frames_and_cameras, train_command
+from invnerf_seg.nerf_train import STEP_LINE, TrainingStopped, model_mismatches, run_dir, run_training, same_frames_and_cameras, train_command
 
 PRESET = {"rays_per_batch": 512, "model": {"num_proposal_samples_per_ray": [32, 16], "hidden_dim": 32, "far_plane": 2.0}}
 
@@ -103,3 +108,14 @@ def test_a_diverged_run_is_caught(tmp_path: Path):
     pipeline = {"_model.field.a": torch.ones(2), "_model.field.b": torch.tensor([1.0, float("nan")]), "_model.step": torch.tensor(3)}
     torch.save({"step": 9, "pipeline": pipeline}, models / "step-000000009.ckpt")
     assert diverged_weights(models) == ["_model.field.b"]
+
+
+def test_a_sigterm_stops_the_training_process_and_says_so(tmp_path: Path):
+    # A stand-in for ns-train's output loop: prints a progress row per step, for a minute.
+    trainer = [sys.executable, "-c", "import time\nfor step in range(600):\n    print(f'{step} ({step/6:.2f}%)  100 ms', flush=True)\n    time.sleep(0.1)"]
+    threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
+    started = time.monotonic()
+    with pytest.raises(TrainingStopped, match=r"stopped by SIGTERM after \d+ of 600 steps; a rerun resumes"):
+        run_training(trainer, tmp_path / "train.log", 1, 600, report=lambda message: None)
+    assert time.monotonic() - started < 20, "the training process must stop with the step, not run on"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, "the handler is put back"

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import csv
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 
 from invnerf_seg.cloud_io import read_ply
 from invnerf_seg.metrics import similarity_transform
+from tests.config_reruns import NOT_CHANGED, first_jobs, jobs_with_own_reason, leaf_keys, with_key_changed
 from tests.posed_data import write_posed_dataset
 from tests.workflow_runs import jobs_of, snakemake, workdir_with_config
 
@@ -220,23 +223,28 @@ def test_demo_end_to_end(tmp_path: Path):
     # Nothing changed: nothing reruns.
     assert "Nothing to be done" in snakemake(workdir, "-n").stdout
 
-    # A counting setting reruns counting and what follows it, never training.
-    workdir_with_config(workdir, lambda config: (e2e_config(config), config["count"].update(eps_fraction=0.35)))
-    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"count", "evaluate", "compare", "summary", "all"}
-    # A fine-tuning setting reruns the fine-tuning and what follows, not the RGB training.
-    workdir_with_config(workdir, lambda config: (e2e_config(config), config["presets"]["cpu"].update(finetune_iterations=400)))
-    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {
-        "nerf_finetune", "export_cloud", "count", "evaluate", "compare", "density_profiles", "training_curves", "summary", "all",
-    }
-    # The colour threshold reruns the export and the evaluation (and what follows), no training.
-    workdir_with_config(workdir, lambda config: (e2e_config(config), config.update(mask_threshold=0.3)))
-    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"export_cloud", "count", "evaluate", "compare", "summary", "all"}
-    # An SA3D threshold reruns SA3D's cloud and what follows it, nothing of InvNeRF-Seg.
-    workdir_with_config(workdir, lambda config: (e2e_config(config), config["sa3d"].update(min_vote_fraction=0.6)))
-    assert set(jobs_of(snakemake(workdir, "-n").stdout)) == {"sa3d_cloud", "count", "evaluate", "compare", "summary", "all"}
-    # MobileSAM settings do not concern a scene whose masks come from elsewhere: nothing reruns.
-    workdir_with_config(workdir, lambda config: (e2e_config(config), config["mobilesam"].update(max_points=5, checkpoint="elsewhere.pt")))
-    assert "Nothing to be done" in snakemake(workdir, "-n").stdout
+    # Every config key, changed once on the finished run: only the jobs reading it rerun first.
+    base = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
+    keys = [key for key in leaf_keys(base) if ".".join(key) not in NOT_CHANGED]
+    unread = [key for key in keys if not first_jobs(".".join(key))]
+    changes = {"keys no job of this scene reads": (unread, set())}
+    changes.update({".".join(key): ([key], first_jobs(".".join(key))) for key in keys if key not in unread})
+
+    def planned(name: str) -> set[str]:
+        config = base
+        for key in changes[name][0]:
+            config = with_key_changed(config, key, workdir)
+        changed_file = workdir / "config" / f"changed_{list(changes).index(name)}.yaml"
+        changed_file.write_text(yaml.safe_dump(config))
+        result = snakemake(workdir, "-n", "--nolock", "--configfile", str(changed_file))
+        assert result.returncode == 0, f"{name}: {result.stdout[-2000:]}{result.stderr[-2000:]}"
+        return jobs_with_own_reason(result.stdout)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        seen = dict(zip(changes, pool.map(planned, changes)))
+    wrong = {name: {"expected": sorted(changes[name][1]), "planned": sorted(jobs)} for name, jobs in seen.items() if jobs != changes[name][1]}
+    assert not wrong, json.dumps(wrong, indent=1)
+
     # A new frame rate reruns everything from the frames (and the demo's masks, made for those frames).
     workdir_with_config(workdir, lambda config: (e2e_config(config), config["frames"].update(fps=4)))
     rerun = set(jobs_of(snakemake(workdir, "-n").stdout))
