@@ -30,7 +30,9 @@ def test_command_carries_preset_and_stage(tmp_path: Path):
     assert "--eval-mode interval --eval-interval 8" in text
     assert "object-share" not in text, "uniform sampling unless asked"
     shared = " ".join(train_command(tmp_path / "data", tmp_path / "out", "plant", 300, PRESET, 0.002, 8, object_share=0.25))
-    assert "--pipeline.datamanager.pixel-sampler.object-share 0.25" in shared
+    assert "--pipeline.datamanager.pixel-sampler.object-share 0.25" in shared and "object-margin" not in shared
+    margin = " ".join(train_command(tmp_path / "data", tmp_path / "out", "plant", 300, PRESET, 0.002, 8, object_share=0.25, object_margin=2))
+    assert "--pipeline.datamanager.pixel-sampler.object-margin 2" in margin
 
 
 def test_run_dir_is_fixed(tmp_path: Path):

@@ -45,6 +45,16 @@ def test_object_pixels_are_the_bright_ones():
     assert object_pixels(_mask_batch()["image"]).tolist() == [[0, 2, 3], [1, 7, 11], [1, 7, 12]]
 
 
+def test_a_margin_adds_the_background_around_each_object_within_the_image():
+    from invnerf_seg.nerfstudio_method import object_pixels
+
+    images = torch.zeros(1, 10, 20, 3)
+    images[0, 5, 10] = 1.0  # inside: a 5x5 square around it
+    images[0, 0, 0] = 1.0  # in a corner: the part of the square inside the image, 3x3
+    pixels = {tuple(p) for p in object_pixels(images, margin=2).tolist()}
+    assert pixels == {(0, r, c) for r in range(3, 8) for c in range(8, 13)} | {(0, r, c) for r in range(3) for c in range(3)}
+
+
 def test_sampler_draws_its_share_of_rays_from_object_pixels():
     from invnerf_seg.nerfstudio_method import ObjectSharePixelSamplerConfig
 
