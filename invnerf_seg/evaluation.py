@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from invnerf_seg.mask_colours import class_scores, classify
+from invnerf_seg.mask_colours import class_scores, classify, is_object
 from invnerf_seg.metrics import iou, match_objects, similarity_transform
 from invnerf_seg.nerf_model import LoadedRun
 
@@ -43,7 +43,7 @@ def semantic_mask_image(probability: np.ndarray, threshold: float = 0.5) -> np.n
 
 def binary_target(target: np.ndarray) -> np.ndarray:
     """A true mask image with every object white: the target of a one-class method (FruitNeRF) on any masks."""
-    return np.repeat((target.max(axis=-1, keepdims=True) > 0.5).astype(np.float64), 3, axis=-1)
+    return np.repeat(is_object(target)[..., None].astype(np.float64), 3, axis=-1)
 
 
 def cloud_spacing(points: np.ndarray) -> float:

@@ -19,6 +19,8 @@ from nerfstudio.data.datasets.base_dataset import InputDataset
 from nerfstudio.plugins.registry_dataparser import DataParserSpecification
 from PIL import Image
 
+from invnerf_seg.mask_colours import is_object
+
 DATAPARSER_NAME = "fruitnerf-masks"
 MASK_KEY = "object_mask"  # the per-pixel BCE target in a training batch
 MASK_FILES_KEY = "object_mask_files"  # the mask file of each image, in the dataparser's metadata
@@ -35,7 +37,7 @@ def object_mask(path: Path, image_shape: tuple[int, int]) -> torch.Tensor:
     pixels = np.asarray(Image.open(path).convert("RGB"))
     if pixels.shape[:2] != tuple(image_shape):
         raise ValueError(f"mask {path} is {pixels.shape[1]}x{pixels.shape[0]} but its image is {image_shape[1]}x{image_shape[0]}")
-    return torch.from_numpy((pixels.max(axis=-1) > 127).astype(np.float32))[..., None]
+    return torch.from_numpy(is_object(pixels).astype(np.float32))[..., None]
 
 
 @dataclass

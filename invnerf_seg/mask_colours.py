@@ -43,6 +43,19 @@ def class_colours(mask_values: list[int], multiclass: bool) -> dict[int, tuple[f
     return {value: CLASS_COLOURS[index] for index, value in enumerate(values)}
 
 
+def is_object(mask_image: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+    """Boolean [...]: the pixels of mask images [..., C] that show an object, any class: any colour channel over half.
+
+    The one definition every method and measure shares. Mask images are black
+    background with white or a class colour on the objects; 8-bit images are
+    over 127, float images (nerfstudio's, 0 to 1) over 0.5.
+    """
+    integer = mask_image.dtype == (torch.uint8 if isinstance(mask_image, torch.Tensor) else np.uint8)
+    channels = mask_image[..., :3]
+    brightest = channels.amax(dim=-1) if isinstance(mask_image, torch.Tensor) else np.asarray(channels).max(axis=-1)
+    return brightest > (127 if integer else 0.5)
+
+
 def colour_image(labels: np.ndarray, classes: dict[int, tuple[float, float, float]]) -> np.ndarray:
     """An 8-bit RGB image: each object pixel in its class colour, background black."""
     image = np.zeros((*labels.shape, 3), dtype=np.uint8)

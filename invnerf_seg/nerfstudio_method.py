@@ -38,6 +38,8 @@ from nerfstudio.models.nerfacto import NerfactoModel, NerfactoModelConfig
 from nerfstudio.pipelines.base_pipeline import VanillaPipelineConfig
 from nerfstudio.plugins.types import MethodSpecification
 
+from invnerf_seg.mask_colours import is_object
+
 METHOD_NAME = "invnerf-nerfacto"
 
 
@@ -95,15 +97,11 @@ class InvNerfactoModel(NerfactoModel):
         return metrics, images
 
 
-def object_pixels(images: torch.Tensor, brightness: float = 0.5, margin: int = 0) -> torch.Tensor:
+def object_pixels(images: torch.Tensor, margin: int = 0) -> torch.Tensor:
     """[n, 3] (image, row, column) of every pixel of a mask batch [N, H, W, C] that shows an object,
-    or lies within `margin` pixels of one.
-
-    Mask images are black background and a bright class colour on the
-    objects (white, or a corner of the RGB cube), so a pixel is object when
-    any channel is brighter than `brightness`.
+    or lies within `margin` pixels of one (object pixels as `mask_colours.is_object` says).
     """
-    objects = images[..., :3].amax(dim=-1) > brightness
+    objects = is_object(images)
     if margin > 0:
         # A square neighbourhood: the object's edge, seen from both sides.
         objects = torch.nn.functional.max_pool2d(objects[:, None].float(), 2 * margin + 1, stride=1, padding=margin)[:, 0] > 0
@@ -131,7 +129,7 @@ class ObjectSharePixelSamplerConfig(PixelSamplerConfig):
 
     _target: Type = field(default_factory=lambda: ObjectSharePixelSampler)
     object_share: float = 0.0
-    """Share of each batch's rays drawn from object pixels (any channel > 0.5); 0 is uniform sampling."""
+    """Share of each batch's rays drawn from object pixels (any channel over half); 0 is uniform sampling."""
     object_margin: int = 0
     """The object share is drawn from the object pixels and the background pixels within this many pixels of one."""
 

@@ -39,11 +39,6 @@ class SA3DParams(SurfaceSelection):
             raise ValueError(f"sa3d.variant is {self.variant!r}; it must be one of {', '.join(VARIANTS)}")
 
 
-def foreground(mask_image: np.ndarray) -> np.ndarray:
-    """Boolean [H, W]: pixels of a mask image (8-bit RGB, black background) that show an object."""
-    return np.asarray(mask_image).max(axis=-1) > 127
-
-
 def rendering_weights(density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
     """[rays, samples] volume-rendering weight of each sample: transmittance x opacity."""
     return transmittance(density, deltas) * (1.0 - torch.exp(-(density * deltas).squeeze(-1)))

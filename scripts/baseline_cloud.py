@@ -15,9 +15,10 @@ from invnerf_seg.cloud_io import cloud_picture, write_ply
 from invnerf_seg.evaluation import read_image
 from invnerf_seg.export import EmptyCloudError, SemanticExportParams, collect_points, field_samples, inside_camera_ball, select_semantic_samples, to_world
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
+from invnerf_seg.mask_colours import is_object
 from invnerf_seg.nerf_model import LoadedRun, load_run
 from invnerf_seg.nerf_train import run_dir
-from invnerf_seg.sa3d import SA3DParams, agreed, candidate_samples, foreground
+from invnerf_seg.sa3d import SA3DParams, agreed, candidate_samples
 from invnerf_seg.step import fail, progress_reporter, start_step
 
 WHITE_POINT = np.ones(3)
@@ -27,7 +28,7 @@ def sa3d_points(run: LoadedRun, mask_dataset: Path, params: SA3DParams, progress
     """SA3D: samples on foreground rays of the training views that pass the threshold, then the cross-view vote (world frame)."""
     mask_images = [np.asarray(read_image(mask_dataset / "images" / path.name)) for path in run.train_image_paths]
     colour_per_view = [torch.as_tensor(image.reshape(-1, 3), dtype=torch.float32, device=run.pipeline.device) for image in mask_images]
-    masks = [foreground(image * 255) for image in mask_images]
+    masks = [is_object(image) for image in mask_images]
     samples = field_samples(run.pipeline.model, run.train_cameras, params.pixel_stride, params.rays_per_chunk, progress, pixel_masks=masks)
 
     def choose(chunk):

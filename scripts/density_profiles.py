@@ -8,9 +8,9 @@ import torch
 
 from invnerf_seg.density_profiles import choose_pixels, profile_summary, profiles_picture, ray_profiles
 from invnerf_seg.evaluation import read_image
+from invnerf_seg.mask_colours import is_object
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.nerf_train import run_dir
-from invnerf_seg.sa3d import foreground
 from invnerf_seg.step import start_step
 
 
@@ -20,7 +20,7 @@ def main(snakemake) -> None:
     runs = {name: load_run(run_dir(Path(getattr(snakemake.input, name)), scene) / "config.yml") for name in ("rgb_run", "seg_run")}
     seg = runs["seg_run"]
     view = seg.eval_image_paths[0]
-    mask = foreground(read_image(Path(snakemake.input.mask_dataset) / "images" / view.name) * 255)
+    mask = is_object(read_image(Path(snakemake.input.mask_dataset) / "images" / view.name))
     object_pixels, background_pixels = choose_pixels(mask, params["summary_rays"], seed=0)
 
     camera = seg.eval_cameras[0:1]

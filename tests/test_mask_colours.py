@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, ClassError, class_colours, classify, colour_image, read_classes, write_classes
+from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, ClassError, class_colours, classify, colour_image, is_object, read_classes, write_classes
 
 
 def test_binary_masks_are_white_whatever_their_values():
@@ -31,3 +31,17 @@ def test_whiteness_is_the_darkest_channel():
 def test_too_many_classes_for_the_colours_is_refused():
     with pytest.raises(ClassError, match="at most 7 classes"):
         class_colours(list(range(1, 9)), multiclass=True)
+
+
+def test_an_object_pixel_is_any_colour_over_half_in_8_bit_float_and_torch():
+    import torch
+
+    image = np.zeros((2, 2, 3), dtype=np.uint8)
+    image[0, 0] = 255
+    image[1, 1] = (0, 0, 255)  # a class colour, not white
+    image[0, 1] = 127  # dark grey: background
+    expected = [[True, False], [False, True]]
+    assert is_object(image).tolist() == expected
+    assert is_object(image / 255.0).tolist() == expected
+    assert is_object(torch.from_numpy(image)).tolist() == expected
+    assert is_object(torch.from_numpy(image).float() / 255).tolist() == expected

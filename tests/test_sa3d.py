@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from invnerf_seg.sa3d import SA3DParams, agreed, candidate_samples, foreground, rendering_weights, vote_fractions
+from invnerf_seg.sa3d import SA3DParams, agreed, candidate_samples, rendering_weights, vote_fractions
 
 SIZE = {"w": 64, "h": 48, "fl_x": 50.0, "fl_y": 50.0, "cx": 32.0, "cy": 24.0}
 RADIUS = 0.3
@@ -82,8 +82,3 @@ def test_unknown_variant_is_refused():
         SA3DParams(variant="mask")
 
 
-def test_foreground_is_any_coloured_mask_pixel():
-    image = np.zeros((2, 2, 3), dtype=np.uint8)
-    image[0, 0] = 255
-    image[1, 1] = (0, 0, 255)
-    assert foreground(image).tolist() == [[True, False], [False, True]]
