@@ -1,4 +1,4 @@
-"""Loading a trained run for inference: the pipeline, its cameras and its frame of reference.
+"""A trained run: where nerfstudio writes it, and loading it for inference (the pipeline, its cameras and its frame of reference).
 
 Scripts that call this must sit behind `if __name__ == "__main__":`: nerfstudio
 may start data workers with "spawn", which re-imports the calling script.
@@ -13,6 +13,15 @@ from pathlib import Path
 import numpy as np
 from nerfstudio.cameras.cameras import Cameras
 from nerfstudio.pipelines.base_pipeline import Pipeline
+
+from invnerf_seg.nerfstudio_method import METHOD_NAME
+
+RUN_NAME = "run"
+
+
+def run_dir(output_dir: Path, experiment: str, method: str = METHOD_NAME) -> Path:
+    """Where nerfstudio writes config.yml and nerfstudio_models/ for this run of `method` (no timestamp: a fixed path)."""
+    return output_dir / experiment / method / RUN_NAME
 
 
 @dataclass
@@ -29,7 +38,12 @@ class LoadedRun:
     dataparser_scale: float
 
 
-def load_run(config_path: Path) -> LoadedRun:
+def load_run(output_dir: Path, experiment: str, method: str = METHOD_NAME) -> LoadedRun:
+    """Load the finished run of `method` that a training stage published in `output_dir` (a rule's run folder)."""
+    return load_run_config(run_dir(Path(output_dir), experiment, method) / "config.yml")
+
+
+def load_run_config(config_path: Path) -> LoadedRun:
     """Load `config.yml` of a finished run onto the available device.
 
     The checkpoint is our own file; it holds numpy scalars that torch >= 2.6

@@ -24,20 +24,13 @@ from typing import Callable
 import torch
 import yaml
 
+from invnerf_seg.nerf_model import RUN_NAME, run_dir
 from invnerf_seg.nerfstudio_method import METHOD_NAME
 from invnerf_seg.resume import Resume, checkpoint_step, partial_dir, publish, recorded_first_step, resume_or_start, training_key, write_record
-
-RUN_NAME = "run"
-
 
 def device_type() -> str:
     """CUDA when the user's machine has it, the CPU otherwise: same code either way."""
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def run_dir(output_dir: Path, experiment: str, method: str = METHOD_NAME) -> Path:
-    """Where nerfstudio writes config.yml and nerfstudio_models/ for this run of `method`."""
-    return output_dir / experiment / method / RUN_NAME
 
 
 def _flag(name: str, value) -> list[str]:

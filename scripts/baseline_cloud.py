@@ -17,7 +17,6 @@ from invnerf_seg.export import EmptyCloudError, SemanticExportParams, collect_po
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
 from invnerf_seg.mask_colours import is_object
 from invnerf_seg.nerf_model import LoadedRun, load_run
-from invnerf_seg.nerf_train import run_dir
 from invnerf_seg.sa3d import SA3DParams, agreed, candidate_samples
 from invnerf_seg.step import fail, progress_reporter, start_step
 
@@ -63,10 +62,10 @@ def main(snakemake) -> None:
     progress = progress_reporter(logger, "views sampled")
     try:
         if method == "sa3d":
-            run = load_run(run_dir(Path(snakemake.input.rgb_run), scene) / "config.yml")
+            run = load_run(Path(snakemake.input.rgb_run), scene)
             points, colours = sa3d_points(run, Path(snakemake.input.mask_dataset), SA3DParams(**snakemake.params.settings), progress, logger.info)
         else:
-            run = load_run(run_dir(Path(snakemake.input.fruitnerf_run), scene, FRUITNERF_METHOD) / "config.yml")
+            run = load_run(Path(snakemake.input.fruitnerf_run), scene, FRUITNERF_METHOD)
             points, colours = fruitnerf_points(run, SemanticExportParams(**snakemake.params.settings), progress)
     except EmptyCloudError as error:
         fail(logger, error)

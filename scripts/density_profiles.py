@@ -10,14 +10,13 @@ from invnerf_seg.density_profiles import choose_pixels, profile_summary, profile
 from invnerf_seg.evaluation import read_image
 from invnerf_seg.mask_colours import is_object
 from invnerf_seg.nerf_model import load_run
-from invnerf_seg.nerf_train import run_dir
 from invnerf_seg.step import start_step
 
 
 def main(snakemake) -> None:
     logger = start_step(snakemake.log[0], "density_profiles")
     scene, params = snakemake.wildcards.scene, snakemake.params.settings
-    runs = {name: load_run(run_dir(Path(getattr(snakemake.input, name)), scene) / "config.yml") for name in ("rgb_run", "seg_run")}
+    runs = {name: load_run(Path(getattr(snakemake.input, name)), scene) for name in ("rgb_run", "seg_run")}
     seg = runs["seg_run"]
     view = seg.eval_image_paths[0]
     mask = is_object(read_image(Path(snakemake.input.mask_dataset) / "images" / view.name))

@@ -23,7 +23,6 @@ from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, read_classes
 from invnerf_seg.metrics import psnr
 from invnerf_seg.nerf_data import CLASSES_FILE
 from invnerf_seg.nerf_model import load_run
-from invnerf_seg.nerf_train import run_dir
 from invnerf_seg.step import fail, start_step
 from invnerf_seg.truth import TruthError, read_truth
 
@@ -35,18 +34,18 @@ def true_mask(mask_dataset: Path, stem: str) -> np.ndarray:
 
 def invnerf_views(inputs, scene: str, mask_dataset: Path):
     """PSNR per view from the RGB model; (stem, rendered mask, true mask) from the fine-tuned model."""
-    rgb_run = load_run(run_dir(Path(inputs.rgb_run), scene) / "config.yml")
+    rgb_run = load_run(Path(inputs.rgb_run), scene)
     psnr_per_view = {stem: psnr(out["rgb"], read_image(path)) for stem, path, out in render_eval_outputs(rgb_run, ("rgb",))}
     del rgb_run
     gc.collect()
-    seg_run = load_run(run_dir(Path(inputs.seg_run), scene) / "config.yml")
+    seg_run = load_run(Path(inputs.seg_run), scene)
     masks = [(stem, out["rgb"], true_mask(mask_dataset, stem)) for stem, _, out in render_eval_outputs(seg_run, ("rgb",))]
     return psnr_per_view, masks
 
 
 def sa3d_views(inputs, scene: str, mask_dataset: Path, radius_spacings: float):
     """PSNR per view from the RGB model; masks where its rendered surface lies on the SA3D cloud."""
-    run = load_run(run_dir(Path(inputs.rgb_run), scene) / "config.yml")
+    run = load_run(Path(inputs.rgb_run), scene)
     cloud, colours = read_ply(Path(inputs.cloud))
     radius = radius_spacings * cloud_spacing(cloud) if len(cloud) > 1 else 0.0
     psnr_per_view, masks = {}, []
@@ -60,7 +59,7 @@ def sa3d_views(inputs, scene: str, mask_dataset: Path, radius_spacings: float):
 
 def fruitnerf_views(inputs, scene: str, mask_dataset: Path):
     """PSNR and semantic masks per view, both from the FruitNeRF model; the truth with every object white."""
-    run = load_run(run_dir(Path(inputs.fruitnerf_run), scene, FRUITNERF_METHOD) / "config.yml")
+    run = load_run(Path(inputs.fruitnerf_run), scene, FRUITNERF_METHOD)
     psnr_per_view, masks = {}, []
     for stem, path, out in render_eval_outputs(run, ("rgb", "semantic_probability")):
         psnr_per_view[stem] = psnr(out["rgb"], read_image(path))

@@ -9,13 +9,12 @@ from invnerf_seg.export import EmptyCloudError, ExportParams, inside_camera_ball
 from invnerf_seg.mask_colours import read_classes
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.nerf_data import CLASSES_FILE
-from invnerf_seg.nerf_train import run_dir
 from invnerf_seg.step import fail, progress_reporter, start_step
 
 
 def main(snakemake) -> None:
     logger = start_step(snakemake.log[0], "export_cloud")
-    run = load_run(run_dir(Path(snakemake.input.run), snakemake.wildcards.scene) / "config.yml")
+    run = load_run(Path(snakemake.input.run), snakemake.wildcards.scene)
     params = ExportParams(min_colour_match=snakemake.params.mask_threshold, **snakemake.params.export)
     classes = read_classes(Path(snakemake.input.mask_dataset) / CLASSES_FILE)
     try:

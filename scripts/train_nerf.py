@@ -9,10 +9,10 @@ from pathlib import Path
 
 from invnerf_seg.fruitnerf_data import DATAPARSER_NAME
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
+from invnerf_seg.nerf_model import run_dir
 from invnerf_seg.nerf_train import (
     checkpoint_dir,
     device_type,
-    run_dir,
     same_frames_and_cameras,
     same_model_as_rgb_run,
     train_stage,

@@ -14,7 +14,7 @@ from nerfstudio.configs.method_configs import all_methods
 from invnerf_seg.fruitnerf_data import DATAPARSER_NAME, FruitMaskDataParserConfig, object_mask
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD, FruitNerfactoModel
 from invnerf_seg.nerf_model import load_run
-from invnerf_seg.nerf_train import run_dir, train_stage
+from invnerf_seg.nerf_train import train_stage
 from invnerf_seg.training_curves import read_losses
 from tests.conftest import TINY_MODEL, write_png
 
@@ -49,7 +49,7 @@ def test_fruitnerf_trains_a_few_steps_and_learns_the_masks(tiny_dataset: Path, t
     }
     output = tmp_path / "fruitnerf"
     train_stage(tiny_dataset, output, "plant", settings, tmp_path / "train.log", threads=2, report=print)
-    run = load_run(run_dir(output, "plant", FRUITNERF_METHOD) / "config.yml")
+    run = load_run(output, "plant", FRUITNERF_METHOD)
     assert run.step == 59 and isinstance(run.pipeline.model, FruitNerfactoModel)
     semantic_loss = [value for _, value in read_losses(output)["semantics_loss"]]
     print(f"BCE mask loss from {semantic_loss[0]:.3f} to {semantic_loss[-1]:.3f}")

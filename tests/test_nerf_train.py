@@ -12,7 +12,8 @@ import pytest
 
 from nerfstudio.models.nerfacto import NerfactoModelConfig
 
-from invnerf_seg.nerf_train import STEP_LINE, TrainingStopped, model_mismatches, run_dir, run_training, same_frames_and_cameras, train_command
+from invnerf_seg.nerf_model import run_dir
+from invnerf_seg.nerf_train import STEP_LINE, TrainingStopped, model_mismatches, run_training, same_frames_and_cameras, train_command
 
 PRESET = {"rays_per_batch": 512, "model": {"num_proposal_samples_per_ray": [32, 16], "hidden_dim": 32, "far_plane": 2.0}}
 

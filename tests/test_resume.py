@@ -10,7 +10,8 @@ import pytest
 import torch
 import yaml
 
-from invnerf_seg.nerf_train import run_dir, train_stage
+from invnerf_seg.nerf_model import run_dir
+from invnerf_seg.nerf_train import train_stage
 from invnerf_seg.resume import Resume, checkpoint_step, partial_dir, publish, resume_or_start, training_key, write_record
 from tests.conftest import TINY_MODEL
 

@@ -23,8 +23,7 @@ import yaml
 
 from invnerf_seg.evaluation import truth_alignment
 from invnerf_seg.export import field_samples, to_world, transmittance
-from invnerf_seg.nerf_model import load_run
-from invnerf_seg.nerf_train import run_dir
+from invnerf_seg.nerf_model import load_run_config, run_dir
 
 DENSITIES = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]
 WHITENESS = [0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6]
@@ -38,7 +37,7 @@ def visible_samples(config_path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
     `config_path` is relative to its workflow directory, the current one:
     nerfstudio's config.yml names its data and checkpoints relative to it.
     """
-    run = load_run(config_path)
+    run = load_run_config(config_path)
     positions, densities, whiteness = [], [], []
     for samples in field_samples(run.pipeline.model, run.train_cameras, pixel_stride=2, rays_per_chunk=4096):
         visible = (transmittance(samples.density, samples.deltas) > MIN_TRANSMITTANCE) & (samples.density.squeeze(-1) > min(DENSITIES))

@@ -30,7 +30,7 @@ from invnerf_seg.evaluation import class_iou, object_colour_match, read_image, r
 from invnerf_seg.mask_colours import classify, read_classes
 from invnerf_seg.nerf_data import CLASSES_FILE
 from invnerf_seg.nerf_model import load_run
-from invnerf_seg.nerf_train import checkpoint_dir, run_dir, train_stage
+from invnerf_seg.nerf_train import checkpoint_dir, train_stage
 
 
 def base_settings(config: dict, scene: str) -> dict:
@@ -44,10 +44,10 @@ def base_settings(config: dict, scene: str) -> dict:
     }
 
 
-def held_out_scores(run_config: Path, mask_dataset: Path, threshold: float) -> dict:
+def held_out_scores(output: Path, scene: str, mask_dataset: Path, threshold: float) -> dict:
     """Colour match, background p95 and IoU of a fine-tuned run's held-out views."""
     classes = read_classes(mask_dataset / CLASSES_FILE)
-    run = load_run(run_config)
+    run = load_run(output, scene)
     views = [(stem, out["rgb"], read_image(mask_dataset / "images" / f"{stem}.png")) for stem, _, out in render_eval_outputs(run, ("rgb",))]
     del run
     gc.collect()
@@ -84,7 +84,7 @@ def main() -> None:
             train_stage(results / "data_mask", output, args.scene, settings, log, args.threads, lambda message: print(f"  {name}: {message}", flush=True),
                         rgb_models=checkpoint_dir(results / "rgb", args.scene))
         seconds = time.monotonic() - started
-        scores = held_out_scores(run_dir(output, args.scene) / "config.yml", results / "data_mask", config["mask_threshold"])
+        scores = held_out_scores(output, args.scene, results / "data_mask", config["mask_threshold"])
         rows.append({"variant": name, "settings": json.dumps(changes), "seconds": round(seconds), **scores})
         print(json.dumps(rows[-1]), flush=True)
     print("| variant | settings | colour match (median) | background p95 | IoU | IoU at 0.5 | fine-tuning s |")
