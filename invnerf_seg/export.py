@@ -80,6 +80,19 @@ def inside_camera_ball(points: np.ndarray, camera_centres: np.ndarray) -> np.nda
     return np.linalg.norm(points - centroid, axis=1) <= radius
 
 
+def captured_world_cloud(points: np.ndarray, colours: np.ndarray, camera_centres: np.ndarray, dataparser_transform: np.ndarray,
+                         dataparser_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every method's last step: the object samples inside the cameras' ball, in the input's world frame.
+
+    Refuses (EmptyCloudError) when none lies inside, so that no method
+    passes an empty cloud on to counting as if it had found nothing.
+    """
+    inside = inside_camera_ball(points, camera_centres)
+    if not inside.any():
+        raise EmptyCloudError(f"all {len(points)} object samples lie outside the cameras' ball: the field put the objects outside the captured scene")
+    return to_world(points[inside], dataparser_transform, dataparser_scale), colours[inside]
+
+
 @dataclass
 class FieldSamples:
     """The proposal sampler's samples along one chunk of rays of one view, as a trained field sees them."""

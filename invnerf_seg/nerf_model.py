@@ -37,6 +37,10 @@ class LoadedRun:
     dataparser_transform: np.ndarray
     dataparser_scale: float
 
+    def camera_centres(self) -> np.ndarray:
+        """[n, 3] the training cameras' centres, in nerfstudio's frame."""
+        return self.train_cameras.camera_to_worlds[:, :3, 3].cpu().numpy()
+
 
 def load_run(output_dir: Path, experiment: str, method: str = METHOD_NAME) -> LoadedRun:
     """Load the finished run of `method` that a training stage published in `output_dir` (a rule's run folder)."""

@@ -13,7 +13,7 @@ import torch
 from invnerf_seg.cameras import posed_cameras
 from invnerf_seg.cloud_io import cloud_picture, write_ply
 from invnerf_seg.evaluation import read_image
-from invnerf_seg.export import EmptyCloudError, SemanticExportParams, collect_points, field_samples, inside_camera_ball, select_semantic_samples, to_world
+from invnerf_seg.export import EmptyCloudError, SemanticExportParams, captured_world_cloud, collect_points, field_samples, select_semantic_samples, to_world
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
 from invnerf_seg.mask_colours import is_object
 from invnerf_seg.nerf_model import LoadedRun, load_run
@@ -56,8 +56,8 @@ def fruitnerf_points(run: LoadedRun, params: SemanticExportParams, progress) -> 
 
 
 def main(snakemake) -> None:
-    method = "sa3d" if "rgb_run" in snakemake.input.keys() else "fruitnerf"
-    logger = start_step(snakemake.log[0], f"{method}_cloud")
+    method = {"sa3d_cloud": "sa3d", "fruitnerf_cloud": "fruitnerf"}[snakemake.rule]
+    logger = start_step(snakemake.log[0], snakemake.rule)
     scene = snakemake.wildcards.scene
     progress = progress_reporter(logger, "views sampled")
     try:
@@ -67,13 +67,11 @@ def main(snakemake) -> None:
         else:
             run = load_run(Path(snakemake.input.fruitnerf_run), scene, FRUITNERF_METHOD)
             points, colours = fruitnerf_points(run, SemanticExportParams(**snakemake.params.settings), progress)
+        world, colours = captured_world_cloud(points, colours, run.camera_centres(), run.dataparser_transform, run.dataparser_scale)
     except EmptyCloudError as error:
         fail(logger, error)
-    camera_centres = run.train_cameras.camera_to_worlds[:, :3, 3].cpu().numpy()
-    inside = inside_camera_ball(points, camera_centres)
-    logger.info("%s: %d object samples, %d inside the captured scene", method, len(points), int(inside.sum()))
-    world = to_world(points[inside], run.dataparser_transform, run.dataparser_scale)
-    write_ply(Path(snakemake.output.cloud), world, colours[inside])
+    logger.info("%s: %d object samples, %d inside the captured scene", method, len(points), len(world))
+    write_ply(Path(snakemake.output.cloud), world, colours)
     cloud_picture(Path(snakemake.output.picture), world, np.tile([0.85, 0.2, 0.1], (len(world), 1)), f"{method} cloud")
 
 

@@ -1,8 +1,8 @@
 """Snakemake step: train nerfacto on RGB frames, fine-tune it on masks (InvNeRF-Seg), or train the FruitNeRF baseline.
 
-With an `rgb_run` input this is the fine-tuning stage: the same model and
-preset, loaded from the RGB checkpoint, trained on the mask dataset. With a
-`mask_dataset` input it is FruitNeRF: the same preset, RGB and masks at once.
+The rule says which: `nerf_rgb`; `nerf_finetune`, the same model and preset
+loaded from the RGB checkpoint and trained on the mask dataset; or
+`nerf_fruitnerf`, the same preset on RGB and masks at once.
 """
 
 from pathlib import Path
@@ -21,7 +21,7 @@ from invnerf_seg.step import fail, start_step
 
 
 def main(snakemake) -> None:
-    stage = "nerf_finetune" if "rgb_run" in snakemake.input.keys() else "nerf_fruitnerf" if "mask_dataset" in snakemake.input.keys() else "nerf_rgb"
+    stage = snakemake.rule
     logger = start_step(snakemake.log[0], stage)
     scene = snakemake.wildcards.scene
     params = snakemake.params

@@ -6,7 +6,7 @@ import torch
 from nerfstudio.cameras.cameras import Cameras
 from nerfstudio.data.scene_box import SceneBox
 
-from invnerf_seg.export import EmptyCloudError, ExportParams, inside_camera_ball, sample_object_points, select_samples, to_world
+from invnerf_seg.export import EmptyCloudError, ExportParams, captured_world_cloud, inside_camera_ball, sample_object_points, select_samples, to_world
 from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
 from invnerf_seg.nerfstudio_method import invnerf_nerfacto
 
@@ -35,6 +35,17 @@ def test_only_dense_white_visible_samples_are_kept():
 def test_scene_ball_is_bounded_by_the_cameras():
     cameras = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0]])
     assert inside_camera_ball(np.array([[0.5, 0, 0], [0, 0, 0.99], [2.0, 0, 0]]), cameras).tolist() == [True, True, False]
+
+
+def test_every_methods_cloud_keeps_the_captured_scene_in_world_units_and_refuses_none():
+    cameras = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0]])
+    transform = np.eye(4)[:3]
+    transform[:, 3] = [0.5, 0, 0]  # nerfstudio's p = 2 (p_world + t)
+    points, colours = np.array([[0.5, 0, 0], [3.0, 0, 0]]), np.array([[1.0, 1, 1], [0.5, 0.5, 0.5]])
+    world, kept = captured_world_cloud(points, colours, cameras, transform, 2.0)
+    assert world.tolist() == [[-0.25, 0.0, 0.0]] and kept.tolist() == [[1.0, 1.0, 1.0]]
+    with pytest.raises(EmptyCloudError, match="all 1 object samples lie outside the cameras' ball"):
+        captured_world_cloud(points[1:], colours[1:], cameras, transform, 2.0)
 
 
 def test_samples_of_any_class_colour_are_kept_and_grey_is_not():
