@@ -38,10 +38,10 @@ include: "rules/evaluate.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/summary.csv",
         expand("results/{scene}/comparison.csv", scene=SCENES),
         expand("results/{scene}/{method}/clusters.png", scene=SCENES, method=METHODS),
         expand("results/{scene}/analysis/training_curves.png", scene=SCENES),
         expand("results/{scene}/analysis/density_profiles.png", scene=SCENES if "invnerf" in METHODS else []),
-    default_target: True

@@ -145,7 +145,11 @@ def mask_inputs(wildcards):
         return {"annotations": masks["path"]}
     if masks["source"] == "dataset":
         return {"posed_transforms": posed_transforms(wildcards)}
-    inputs = {"checkpoint": mobilesam_checkpoint(), "prompts": masks["prompts"], "transforms": f"results/{wildcards.scene}/poses/transforms.json"}
+    inputs = {
+        "checkpoint": mobilesam_checkpoint(),
+        "prompts": masks["prompts"],
+        "transforms": f"results/{wildcards.scene}/poses/transforms.json",
+    }
     if wildcards.scene in VIDEO_SCENES:
         inputs["sparse"] = f"results/{wildcards.scene}/poses/sparse.json"
     return inputs

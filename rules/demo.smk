@@ -5,18 +5,18 @@ rule demo_scene:
         masks=directory("resources/demo/masks"),
         truth="resources/demo/truth.json",
         preview="resources/demo/preview.png",
-    params:
-        scene=config.get("demo", {}),
-        extract_fps=config["frames"]["fps"],
     log:
         "logs/demo_scene.log",
     benchmark:
-        "benchmarks/demo_scene.tsv",
+        "benchmarks/demo_scene.tsv"
+    conda:
+        ENV
     threads: 4
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        ENV
+    params:
+        scene=config.get("demo", {}),
+        extract_fps=config["frames"]["fps"],
     script:
         "../scripts/demo_scene.py"

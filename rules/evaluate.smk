@@ -11,21 +11,21 @@ rule evaluate:
         views="results/{scene}/{method}/eval/views.csv",
         picture="results/{scene}/{method}/eval/masks.png",
         rendered_masks="results/{scene}/{method}/eval/masks.npz",
-    params:
-        mask_threshold=config["mask_threshold"],
-        sa3d_radius_spacings=lambda wildcards: config["sa3d"]["render_radius_spacings"] if wildcards.method == "sa3d" else None,
-        posed=lambda wildcards: wildcards.scene in POSED_SCENES,
     log:
         "logs/{scene}/evaluate_{method}.log",
     benchmark:
-        "benchmarks/{scene}/evaluate_{method}.tsv",
+        "benchmarks/{scene}/evaluate_{method}.tsv"
+    conda:
+        ENV
     threads: 8
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=60,
-    conda:
-        ENV
+    params:
+        mask_threshold=config["mask_threshold"],
+        sa3d_radius_spacings=lambda wildcards: config["sa3d"]["render_radius_spacings"] if wildcards.method == "sa3d" else None,
+        posed=lambda wildcards: wildcards.scene in POSED_SCENES,
     script:
         "../scripts/evaluate.py"
 
@@ -38,20 +38,38 @@ rule compare:
         rendered_masks=expand("results/{{scene}}/{method}/eval/masks.npz", method=METHODS),
         clusters=expand("results/{{scene}}/{method}/clusters.ply", method=METHODS),
     output:
-        csv=report("results/{scene}/comparison.csv", caption="../report/comparison.rst", category="Comparison", subcategory="{scene}", labels={"figure": "table"}),
+        csv=report(
+            "results/{scene}/comparison.csv",
+            caption="../report/comparison.rst",
+            category="Comparison",
+            subcategory="{scene}",
+            labels={"figure": "table"},
+        ),
         json="results/{scene}/comparison.json",
-        masks=report("results/{scene}/comparison_masks.png", caption="../report/comparison_masks.rst", category="Comparison", subcategory="{scene}", labels={"figure": "held-out masks"}),
-        clouds=report("results/{scene}/comparison_clouds.png", caption="../report/comparison_clouds.rst", category="Comparison", subcategory="{scene}", labels={"figure": "clustered clouds"}),
-    params:
-        methods=METHODS,
+        masks=report(
+            "results/{scene}/comparison_masks.png",
+            caption="../report/comparison_masks.rst",
+            category="Comparison",
+            subcategory="{scene}",
+            labels={"figure": "held-out masks"},
+        ),
+        clouds=report(
+            "results/{scene}/comparison_clouds.png",
+            caption="../report/comparison_clouds.rst",
+            category="Comparison",
+            subcategory="{scene}",
+            labels={"figure": "clustered clouds"},
+        ),
     log:
         "logs/{scene}/compare.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        ENV
+    params:
+        methods=METHODS,
     script:
         "../scripts/compare_methods.py"
 
@@ -63,20 +81,26 @@ rule density_profiles:
         seg_run="results/{scene}/nerf/seg",
         mask_dataset="results/{scene}/nerf/data_mask",
     output:
-        picture=report("results/{scene}/analysis/density_profiles.png", caption="../report/density_profiles.rst", category="Field density", subcategory="{scene}", labels={"figure": "density along rays"}),
+        picture=report(
+            "results/{scene}/analysis/density_profiles.png",
+            caption="../report/density_profiles.rst",
+            category="Field density",
+            subcategory="{scene}",
+            labels={"figure": "density along rays"},
+        ),
         summary="results/{scene}/analysis/density_summary.json",
         profiles="results/{scene}/analysis/density_profiles.npz",
-    params:
-        settings=config["analysis"],
     log:
         "logs/{scene}/density_profiles.log",
+    conda:
+        ENV
     threads: 2
     resources:
         gpu=1,
         mem_mb=4000,
         runtime=20,
-    conda:
-        ENV
+    params:
+        settings=config["analysis"],
     script:
         "../scripts/density_profiles.py"
 
@@ -86,15 +110,21 @@ rule training_curves:
     input:
         unpack(training_runs),
     output:
-        picture=report("results/{scene}/analysis/training_curves.png", caption="../report/training_curves.rst", category="Training", subcategory="{scene}", labels={"figure": "loss curves"}),
+        picture=report(
+            "results/{scene}/analysis/training_curves.png",
+            caption="../report/training_curves.rst",
+            category="Training",
+            subcategory="{scene}",
+            labels={"figure": "loss curves"},
+        ),
     log:
         "logs/{scene}/training_curves.log",
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/training_curves.py"
 
@@ -107,16 +137,18 @@ rule summary:
     output:
         csv=report("results/summary.csv", caption="../report/summary.rst", category="Summary", labels={"figure": "all scenes and methods"}),
         json="results/summary.json",
-        timings=report("results/timings.csv", caption="../report/timings.rst", category="Summary", labels={"figure": "time and memory per stage"}),
+        timings=report(
+            "results/timings.csv", caption="../report/timings.rst", category="Summary", labels={"figure": "time and memory per stage"}
+        ),
     log:
         "logs/summary.log",
     benchmark:
-        "benchmarks/summary.tsv",
+        "benchmarks/summary.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        ENV
     script:
         "../scripts/summarize.py"

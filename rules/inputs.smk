@@ -1,28 +1,29 @@
 # Where a scene's frames and cameras come from: a video (frames at the configured rate, then COLMAP
 # poses) or a posed dataset (imported as it is, in its own world frame).
 
+
 rule frames:
     """Extract frames from the scene's video at the configured rate (ffmpeg)."""
     input:
         video=lambda wildcards: scene_config(wildcards)["video"],
     output:
         frames=directory("results/{scene}/frames"),
-    wildcard_constraints:
-        scene=alternatives(VIDEO_SCENES),
-    params:
-        fps=config["frames"]["fps"],
-        max_width=config["frames"]["max_width"],
-        min_frames=config["frames"]["min_frames"],
     log:
         "logs/{scene}/frames.log",
     benchmark:
-        "benchmarks/{scene}/frames.tsv",
+        "benchmarks/{scene}/frames.tsv"
+    wildcard_constraints:
+        scene=alternatives(VIDEO_SCENES),
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=30,
-    conda:
-        ENV
+    params:
+        fps=config["frames"]["fps"],
+        max_width=config["frames"]["max_width"],
+        min_frames=config["frames"]["min_frames"],
     script:
         "../scripts/extract_frames.py"
 
@@ -37,24 +38,24 @@ rule poses:
         registration="results/{scene}/poses/registration.json",
         colmap=directory("results/{scene}/poses/colmap"),
         picture="results/{scene}/poses/cameras.png",
+    log:
+        "logs/{scene}/poses.log",
+    benchmark:
+        "benchmarks/{scene}/poses.tsv"
     wildcard_constraints:
         scene=alternatives(VIDEO_SCENES),
+    conda:
+        ENV
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=120,
     params:
         max_width=config["poses"]["max_width"],
         camera_model=config["poses"]["camera_model"],
         matching=config["poses"]["matching"],
         overlap=config["poses"]["sequential_overlap"],
         min_registered_fraction=config["poses"]["min_registered_fraction"],
-    log:
-        "logs/{scene}/poses.log",
-    benchmark:
-        "benchmarks/{scene}/poses.tsv",
-    threads: 4
-    resources:
-        mem_mb=4000,
-        runtime=120,
-    conda:
-        ENV
     script:
         "../scripts/estimate_poses.py"
 
@@ -67,17 +68,17 @@ rule import_posed:
         frames=directory("results/{scene}/frames"),
         transforms="results/{scene}/poses/transforms.json",
         picture="results/{scene}/poses/cameras.png",
-    wildcard_constraints:
-        scene=alternatives(POSED_SCENES),
     log:
         "logs/{scene}/import_posed.log",
     benchmark:
-        "benchmarks/{scene}/import_posed.tsv",
+        "benchmarks/{scene}/import_posed.tsv"
+    wildcard_constraints:
+        scene=alternatives(POSED_SCENES),
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        ENV
     script:
         "../scripts/import_posed.py"

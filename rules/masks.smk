@@ -7,18 +7,18 @@ rule masks:
         masks=directory("results/{scene}/masks"),
         overlays=directory("results/{scene}/masks_overlay"),
         overlay="results/{scene}/masks_overlay.png",
-    params:
-        masks=lambda wildcards: scene_config(wildcards)["masks"],
-        carry=mobilesam_carry,
     log:
         "logs/{scene}/masks.log",
     benchmark:
-        "benchmarks/{scene}/masks.tsv",
+        "benchmarks/{scene}/masks.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        ENV
+    params:
+        masks=lambda wildcards: scene_config(wildcards)["masks"],
+        carry=mobilesam_carry,
     script:
         "../scripts/prepare_masks.py"

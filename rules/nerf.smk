@@ -7,19 +7,19 @@ rule nerf_data:
     output:
         rgb=directory("results/{scene}/nerf/data_rgb"),
         mask=directory("results/{scene}/nerf/data_mask"),
-    params:
-        image_width=lambda wildcards: preset(wildcards)["image_width"],
-        multiclass=lambda wildcards: scene_config(wildcards)["masks"].get("multiclass", False),
     log:
         "logs/{scene}/nerf_data.log",
     benchmark:
-        "benchmarks/{scene}/nerf_data.tsv",
+        "benchmarks/{scene}/nerf_data.tsv"
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        ENV
+    params:
+        image_width=lambda wildcards: preset(wildcards)["image_width"],
+        multiclass=lambda wildcards: scene_config(wildcards)["masks"].get("multiclass", False),
     script:
         "../scripts/build_nerf_data.py"
 
@@ -30,23 +30,23 @@ rule nerf_rgb:
         dataset="results/{scene}/nerf/data_rgb",
     output:
         run=directory("results/{scene}/nerf/rgb"),
+    log:
+        "logs/{scene}/nerf_rgb.log",
+    benchmark:
+        "benchmarks/{scene}/nerf_rgb.tsv"
+    conda:
+        ENV
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=240,
     params:
         model=lambda wildcards: preset(wildcards)["model"],
         rays_per_batch=lambda wildcards: preset(wildcards)["rays_per_batch"],
         iterations=lambda wildcards: preset(wildcards)["rgb_iterations"],
         learning_rate=lambda wildcards: preset(wildcards)["rgb_lr"],
         eval_interval=config["nerf"]["eval_interval"],
-    log:
-        "logs/{scene}/nerf_rgb.log",
-    benchmark:
-        "benchmarks/{scene}/nerf_rgb.tsv",
-    threads: 8
-    resources:
-        gpu=1,
-        mem_mb=16000,
-        runtime=240,
-    conda:
-        ENV
     script:
         "../scripts/train_nerf.py"
 
@@ -59,6 +59,17 @@ rule nerf_finetune:
         rgb_run="results/{scene}/nerf/rgb",
     output:
         run=directory("results/{scene}/nerf/seg"),
+    log:
+        "logs/{scene}/nerf_finetune.log",
+    benchmark:
+        "benchmarks/{scene}/nerf_finetune.tsv"
+    conda:
+        ENV
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=120,
     params:
         model=lambda wildcards: preset(wildcards)["model"],
         rays_per_batch=lambda wildcards: preset(wildcards)["rays_per_batch"],
@@ -67,17 +78,6 @@ rule nerf_finetune:
         object_share=lambda wildcards: preset(wildcards).get("finetune_object_share", 0.0),
         object_margin=lambda wildcards: preset(wildcards).get("finetune_object_margin", 0),
         eval_interval=config["nerf"]["eval_interval"],
-    log:
-        "logs/{scene}/nerf_finetune.log",
-    benchmark:
-        "benchmarks/{scene}/nerf_finetune.tsv",
-    threads: 8
-    resources:
-        gpu=1,
-        mem_mb=16000,
-        runtime=120,
-    conda:
-        ENV
     script:
         "../scripts/train_nerf.py"
 
@@ -89,6 +89,17 @@ rule nerf_fruitnerf:
         mask_dataset="results/{scene}/nerf/data_mask",
     output:
         run=directory("results/{scene}/nerf/fruitnerf"),
+    log:
+        "logs/{scene}/nerf_fruitnerf.log",
+    benchmark:
+        "benchmarks/{scene}/nerf_fruitnerf.tsv"
+    conda:
+        ENV
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=16000,
+        runtime=240,
     params:
         model=lambda wildcards: preset(wildcards)["model"],
         rays_per_batch=lambda wildcards: preset(wildcards)["rays_per_batch"],
@@ -96,16 +107,5 @@ rule nerf_fruitnerf:
         learning_rate=lambda wildcards: preset(wildcards)["rgb_lr"],
         eval_interval=config["nerf"]["eval_interval"],
         semantic_loss_weight=config["fruitnerf"]["semantic_loss_weight"],
-    log:
-        "logs/{scene}/nerf_fruitnerf.log",
-    benchmark:
-        "benchmarks/{scene}/nerf_fruitnerf.tsv",
-    threads: 8
-    resources:
-        gpu=1,
-        mem_mb=16000,
-        runtime=240,
-    conda:
-        ENV
     script:
         "../scripts/train_nerf.py"

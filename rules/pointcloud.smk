@@ -6,20 +6,20 @@ rule export_cloud:
     output:
         cloud="results/{scene}/invnerf/cloud.ply",
         picture="results/{scene}/invnerf/cloud.png",
-    params:
-        export=config["export"],
-        mask_threshold=config["mask_threshold"],
     log:
         "logs/{scene}/export_cloud.log",
     benchmark:
-        "benchmarks/{scene}/export_cloud.tsv",
+        "benchmarks/{scene}/export_cloud.tsv"
+    conda:
+        ENV
     threads: 8
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=60,
-    conda:
-        ENV
+    params:
+        export=config["export"],
+        mask_threshold=config["mask_threshold"],
     script:
         "../scripts/export_cloud.py"
 
@@ -32,19 +32,19 @@ rule sa3d_cloud:
     output:
         cloud="results/{scene}/sa3d/cloud.ply",
         picture="results/{scene}/sa3d/cloud.png",
-    params:
-        settings={key: value for key, value in config["sa3d"].items() if key != "render_radius_spacings"},
     log:
         "logs/{scene}/sa3d_cloud.log",
     benchmark:
-        "benchmarks/{scene}/sa3d_cloud.tsv",
+        "benchmarks/{scene}/sa3d_cloud.tsv"
+    conda:
+        ENV
     threads: 8
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=60,
-    conda:
-        ENV
+    params:
+        settings={key: value for key, value in config["sa3d"].items() if key != "render_radius_spacings"},
     script:
         "../scripts/baseline_cloud.py"
 
@@ -56,19 +56,19 @@ rule fruitnerf_cloud:
     output:
         cloud="results/{scene}/fruitnerf/cloud.ply",
         picture="results/{scene}/fruitnerf/cloud.png",
-    params:
-        settings={key: value for key, value in config["fruitnerf"].items() if key != "semantic_loss_weight"},
     log:
         "logs/{scene}/fruitnerf_cloud.log",
     benchmark:
-        "benchmarks/{scene}/fruitnerf_cloud.tsv",
+        "benchmarks/{scene}/fruitnerf_cloud.tsv"
+    conda:
+        ENV
     threads: 8
     resources:
         gpu=1,
         mem_mb=8000,
         runtime=60,
-    conda:
-        ENV
+    params:
+        settings={key: value for key, value in config["fruitnerf"].items() if key != "semantic_loss_weight"},
     script:
         "../scripts/baseline_cloud.py"
 
@@ -83,19 +83,25 @@ rule count:
     output:
         counts="results/{scene}/{method}/count.json",
         clusters="results/{scene}/{method}/clusters.ply",
-        picture=report("results/{scene}/{method}/clusters.png", caption="../report/clusters.rst", category="Clouds", subcategory="{scene}", labels={"method": "{method}", "figure": "clustered cloud"}),
-    params:
-        settings=config["count"],
-        one_class=lambda wildcards: wildcards.method == "fruitnerf",
+        picture=report(
+            "results/{scene}/{method}/clusters.png",
+            caption="../report/clusters.rst",
+            category="Clouds",
+            subcategory="{scene}",
+            labels={"method": "{method}", "figure": "clustered cloud"},
+        ),
     log:
         "logs/{scene}/count_{method}.log",
     benchmark:
-        "benchmarks/{scene}/count_{method}.tsv",
+        "benchmarks/{scene}/count_{method}.tsv"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        ENV
+    params:
+        settings=config["count"],
+        one_class=lambda wildcards: wildcards.method == "fruitnerf",
     script:
         "../scripts/count_objects.py"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from invnerf_seg.cloud_io import read_ply
 from invnerf_seg.metrics import similarity_transform
 from tests.config_reruns import NOT_CHANGED, first_jobs, jobs_with_own_reason, leaf_keys, with_key_changed
 from tests.posed_data import write_posed_dataset
-from tests.workflow_runs import jobs_of, snakemake, workdir_with_config
+from tests.workflow_runs import REPO, jobs_of, snakemake, workdir_with_config
 
 # COLMAP needs the demo's 320x240 and 40 frames to pose every frame.
 OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps": 30, "duration_s": 8.0}
@@ -61,6 +63,12 @@ def test_a_yaml_syntax_error_in_the_config_names_its_line(tmp_path: Path):
 def test_the_workflow_passes_snakemakes_linter(tmp_path: Path):
     result = snakemake(workdir_with_config(tmp_path, lambda config: None), "--lint")
     assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_the_workflow_is_formatted_as_snakefmt_formats_it():
+    snakefmt = Path(sys.executable).parent / "snakefmt"
+    result = subprocess.run([str(snakefmt), "--check", "Snakefile", "rules"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, f"run `.venv/bin/snakefmt Snakefile rules`: {result.stderr[-2000:]}"
 
 
 def test_missing_mobilesam_checkpoint_says_where_to_get_it(tmp_path: Path):
