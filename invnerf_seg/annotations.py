@@ -7,7 +7,7 @@ Both tools save one JSON per image:
 
 Each label name becomes one class id, numbered in sorted name order over the
 whole annotation set so that an id means the same class in every frame; the
-mapping is written next to the masks (classes.json).
+mapping is written next to the masks (label_ids.json).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from invnerf_seg.frames import frame_size
 from invnerf_seg.masks import MaskError, frames_covered_by, is_point, write_labels
 
 SHAPE_TYPES = ("polygon", "rectangle", "circle")
+LABEL_IDS_FILE = "label_ids.json"  # beside the masks: label name -> the grey value it was drawn with
 
 
 def read_annotation(path: Path) -> dict:
@@ -85,7 +86,7 @@ def rasterize(annotation: dict, size: tuple[int, int], ids: dict[str, int], wher
 
 
 def import_annotations(source_dir: Path, frames_dir: Path, out_dir: Path) -> tuple[list[Path], dict[str, int]]:
-    """Rasterise the annotation of every frame into class-coded masks; write classes.json beside them."""
+    """Rasterise the annotation of every frame into class-coded masks; write label_ids.json beside them."""
     frames = frames_covered_by(source_dir, frames_dir, ".json", "annotation")
     annotations = [read_annotation(source_dir / f"{frame.stem}.json") for frame in frames]
     ids = class_ids(annotations)
@@ -95,5 +96,5 @@ def import_annotations(source_dir: Path, frames_dir: Path, out_dir: Path) -> tup
         labels = rasterize(annotation, frame_size(frame), ids, source_dir / f"{frame.stem}.json")
         write_labels(labels, out_dir / frame.name)
         written.append(out_dir / frame.name)
-    (out_dir / "classes.json").write_text(json.dumps(ids, indent=2))
+    (out_dir / LABEL_IDS_FILE).write_text(json.dumps(ids, indent=2))
     return written, ids

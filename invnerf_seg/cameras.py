@@ -10,6 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
+INTRINSIC_KEYS = ("fl_x", "fl_y", "cx", "cy", "w", "h")
+DISTORTION_KEYS = ("k1", "k2", "k3", "k4", "p1", "p2")
+
+
+def frame_camera(transforms: dict, frame: dict) -> dict:
+    """A frame's own size and intrinsics: per-frame keys override the shared ones (None where neither gives one)."""
+    return {key: frame.get(key, transforms.get(key)) for key in INTRINSIC_KEYS}
+
 
 def project(points: np.ndarray, c2w_opengl: np.ndarray, camera: dict) -> tuple[np.ndarray, np.ndarray]:
     """Pixel positions (N, 2) and depths (N,) of world points in an OpenGL-posed OPENCV camera."""

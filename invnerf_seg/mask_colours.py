@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+CLASSES_FILE = "classes.json"  # beside a mask dataset: mask value -> the colour it was trained as
 WHITE = (1.0, 1.0, 1.0)
 BINARY_CLASS = 255
 # Saturated, far apart colours; at most this many classes.

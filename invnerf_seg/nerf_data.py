@@ -13,12 +13,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from invnerf_seg.mask_colours import class_colours, colour_image, write_classes
+from invnerf_seg.cameras import frame_camera
+from invnerf_seg.mask_colours import CLASSES_FILE, class_colours, colour_image, write_classes
 from invnerf_seg.masks import read_labels
 
 
-INTRINSIC_KEYS = ("fl_x", "fl_y", "cx", "cy", "w", "h")
-CLASSES_FILE = "classes.json"  # in the mask dataset: mask value -> colour
 
 
 class DatasetError(ValueError):
@@ -38,11 +37,6 @@ def scaled_intrinsics(camera: dict, factor: float) -> dict:
         if key in camera:
             scaled[key] = int(round(camera[key] * factor))
     return scaled
-
-
-def frame_camera(transforms: dict, frame: dict) -> dict:
-    """A frame's own size and intrinsics: per-frame keys override the shared ones."""
-    return {key: frame.get(key, transforms.get(key)) for key in INTRINSIC_KEYS}
 
 
 def resize_factor(width: int, max_width: int | None) -> float:

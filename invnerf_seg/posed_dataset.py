@@ -20,12 +20,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from invnerf_seg.cameras import DISTORTION_KEYS, INTRINSIC_KEYS, frame_camera
 from invnerf_seg.masks import MaskError, read_labels, write_labels
-from invnerf_seg.nerf_data import INTRINSIC_KEYS, frame_camera
 
 # Camera models of nerfstudio's transforms.json that the NeRF stages can train on.
 CAMERA_MODELS = ("SIMPLE_PINHOLE", "PINHOLE", "SIMPLE_RADIAL", "RADIAL", "OPENCV", "OPENCV_FISHEYE")
-DISTORTION_KEYS = ("k1", "k2", "k3", "k4", "p1", "p2")
 
 
 class PosedDatasetError(ValueError):

@@ -7,8 +7,7 @@ import numpy as np
 
 from invnerf_seg.cloud_io import cloud_picture, label_colours, read_ply, write_ply
 from invnerf_seg.clustering import CountParams, count_by_class
-from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, read_classes
-from invnerf_seg.nerf_data import CLASSES_FILE
+from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
 from invnerf_seg.object_size import object_diameter_setting
 from invnerf_seg.step import start_step
 

@@ -19,9 +19,8 @@ from invnerf_seg.evaluation import (
 )
 from invnerf_seg.export import to_world
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
-from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, read_classes
+from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
 from invnerf_seg.metrics import psnr
-from invnerf_seg.nerf_data import CLASSES_FILE
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.step import fail, start_step
 from invnerf_seg.truth import TruthError, read_truth

@@ -6,9 +6,8 @@ import numpy as np
 
 from invnerf_seg.cloud_io import cloud_picture, write_ply
 from invnerf_seg.export import EmptyCloudError, ExportParams, captured_world_cloud, sample_object_points
-from invnerf_seg.mask_colours import read_classes
+from invnerf_seg.mask_colours import CLASSES_FILE, read_classes
 from invnerf_seg.nerf_model import load_run
-from invnerf_seg.nerf_data import CLASSES_FILE
 from invnerf_seg.step import fail, progress_reporter, start_step
 
 

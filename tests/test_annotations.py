@@ -30,7 +30,7 @@ def test_polygons_rectangles_and_circles_become_class_ids(tmp_path: Path):
     assert (first == 2).sum() == 81  # the 8x8 square polygon, edges included
     second = read_labels(written[1])
     assert second[12, 16] == 2 and second[12, 25] == 0 and abs(int((second == 2).sum()) - round(np.pi * 16)) < 12
-    assert json.loads((tmp_path / "out" / "classes.json").read_text()) == classes
+    assert json.loads((tmp_path / "out" / "label_ids.json").read_text()) == classes
 
 
 def test_a_frame_without_annotation_is_named(tmp_path: Path):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, read_classes
-from invnerf_seg.nerf_data import CLASSES_FILE, DatasetError, build_datasets, resize_factor
+from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
+from invnerf_seg.nerf_data import DatasetError, build_datasets, resize_factor
 from tests.conftest import write_png
 
 

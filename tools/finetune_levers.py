@@ -27,8 +27,7 @@ import numpy as np
 import yaml
 
 from invnerf_seg.evaluation import class_iou, object_colour_match, read_image, render_eval_outputs
-from invnerf_seg.mask_colours import classify, read_classes
-from invnerf_seg.nerf_data import CLASSES_FILE
+from invnerf_seg.mask_colours import CLASSES_FILE, classify, read_classes
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.nerf_train import checkpoint_dir, train_stage
 
