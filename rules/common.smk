@@ -4,6 +4,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from invnerf_seg.methods import METHODS as KNOWN_METHODS, SHARED_MODEL_STAGES, trained_runs
 from invnerf_seg.truth import TruthError, read_truth
 
 SCENES = list(config["scenes"])
@@ -12,13 +13,8 @@ POSED_SCENES = [name for name, scene in config["scenes"].items() if "posed" in s
 # Per-scene stages, in DAG order, whose Snakemake benchmarks make results/timings.csv.
 INPUT_STAGES = {"video": ["frames", "poses"], "posed": ["import_posed"]}
 METHODS = list(config["methods"])
-# The stages each method adds after the shared ones (masks, nerf_data, nerf_rgb); benchmark names.
-METHOD_STAGES = {
-    "invnerf": ["nerf_finetune", "export_cloud", "count_invnerf", "evaluate_invnerf"],
-    "sa3d": ["sa3d_cloud", "count_sa3d", "evaluate_sa3d"],
-    "fruitnerf": ["nerf_fruitnerf", "fruitnerf_cloud", "count_fruitnerf", "evaluate_fruitnerf"],
-}
-MODEL_STAGES = ["masks", "nerf_data", "nerf_rgb"] + [stage for method in METHODS for stage in METHOD_STAGES[method]]
+# The per-scene stages whose Snakemake benchmarks make results/timings.csv: the shared ones, then each method's own.
+MODEL_STAGES = list(SHARED_MODEL_STAGES) + [stage for method in METHODS for stage in KNOWN_METHODS[method].stages]
 ENV = "../envs/invnerf.yaml"
 
 
@@ -70,23 +66,17 @@ def method_cloud(wildcards):
 
 
 def evaluation_inputs(wildcards):
-    """The models a method's evaluation renders: InvNeRF-Seg both its models, SA3D the RGB model and its cloud, FruitNeRF its own."""
-    scene = wildcards.scene
-    if wildcards.method == "invnerf":
-        return {"rgb_run": f"results/{scene}/nerf/rgb", "seg_run": f"results/{scene}/nerf/seg"}
-    if wildcards.method == "sa3d":
-        return {"rgb_run": f"results/{scene}/nerf/rgb", "cloud": f"results/{scene}/sa3d/cloud.ply"}
-    return {"fruitnerf_run": f"results/{scene}/nerf/fruitnerf"}
+    """The trained runs a method's evaluation renders (invnerf_seg/methods.py), and SA3D's cloud, which makes its masks."""
+    method = KNOWN_METHODS[wildcards.method]
+    inputs = {f"{run}_run": f"results/{wildcards.scene}/nerf/{run}" for run in method.evaluation_runs}
+    if method.masks_from_cloud:
+        inputs["cloud"] = f"results/{wildcards.scene}/{method.name}/cloud.ply"
+    return inputs
 
 
 def training_runs(wildcards):
-    """The NeRF runs of a scene whose training curves are drawn."""
-    runs = {"rgb_run": f"results/{wildcards.scene}/nerf/rgb"}
-    if "invnerf" in METHODS:
-        runs["seg_run"] = f"results/{wildcards.scene}/nerf/seg"
-    if "fruitnerf" in METHODS:
-        runs["fruitnerf_run"] = f"results/{wildcards.scene}/nerf/fruitnerf"
-    return runs
+    """The NeRF runs of a scene whose training curves are drawn: those its methods train."""
+    return {f"{run}_run": f"results/{wildcards.scene}/nerf/{run}" for run in trained_runs(METHODS)}
 
 
 def preset(wildcards):

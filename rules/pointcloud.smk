@@ -102,6 +102,6 @@ rule count:
         runtime=30,
     params:
         settings=config["count"],
-        one_class=lambda wildcards: wildcards.method == "fruitnerf",
+        one_class=lambda wildcards: KNOWN_METHODS[wildcards.method].one_class,
     script:
         "../scripts/count_objects.py"

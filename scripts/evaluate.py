@@ -20,6 +20,7 @@ from invnerf_seg.evaluation import (
 from invnerf_seg.export import to_world
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
 from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
+from invnerf_seg.methods import METHODS
 from invnerf_seg.metrics import psnr
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.step import fail, start_step
@@ -77,7 +78,8 @@ def main(snakemake) -> None:
     scene = snakemake.wildcards.scene
     mask_dataset = Path(snakemake.input.mask_dataset)
     classes = read_classes(mask_dataset / CLASSES_FILE)
-    mask_classes = {BINARY_CLASS: WHITE} if method == "fruitnerf" else classes  # what the method's masks are coloured in
+    one_class = METHODS[method].one_class
+    mask_classes = {BINARY_CLASS: WHITE} if one_class else classes  # what the method's masks are coloured in
     try:  # before any rendering, so that a bad truth file costs nothing
         truth = read_truth(Path(snakemake.input.truth)) if "truth" in snakemake.input.keys() else None
     except TruthError as error:
@@ -88,8 +90,8 @@ def main(snakemake) -> None:
         psnr_per_view, masks = sa3d_views(snakemake.input, scene, mask_dataset, snakemake.params.sa3d_radius_spacings)
     else:
         psnr_per_view, masks = fruitnerf_views(snakemake.input, scene, mask_dataset)
-    # FruitNeRF sees every object as one class: on a multi-class scene it has the one-class IoU only.
-    scores = mask_scores(masks, mask_classes, snakemake.params.mask_threshold, per_class=method != "fruitnerf" or len(classes) == 1)
+    # A one-class method (FruitNeRF) has, on a multi-class scene, the one-class IoU only.
+    scores = mask_scores(masks, mask_classes, snakemake.params.mask_threshold, per_class=not one_class or len(classes) == 1)
     mask_sheet(masks, Path(snakemake.output.picture))
     np.savez_compressed(
         snakemake.output.rendered_masks, stems=np.array([stem for stem, _, _ in masks]),

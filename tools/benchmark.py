@@ -25,6 +25,8 @@ import numpy as np
 import yaml
 from PIL import Image
 
+from invnerf_seg.methods import METHODS, SHARED_MODEL_STAGES
+
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
@@ -54,14 +56,8 @@ SCENES = {
         "masks": {"encoding": "instance", "multiclass": True}, "preset": "cpu",
     },
 }
-METHODS = ["invnerf", "sa3d", "fruitnerf"]
 # Snakemake benchmark names: the stages every method shares, then each method's own.
-SHARED_STAGES = ["demo_scene", "frames", "poses", "masks", "nerf_data", "nerf_rgb"]
-METHOD_STAGES = {
-    "invnerf": ["nerf_finetune", "export_cloud", "count_invnerf", "evaluate_invnerf"],
-    "sa3d": ["sa3d_cloud", "count_sa3d", "evaluate_sa3d"],
-    "fruitnerf": ["nerf_fruitnerf", "fruitnerf_cloud", "count_fruitnerf", "evaluate_fruitnerf"],
-}
+SHARED_STAGES = ["demo_scene", "frames", "poses", *SHARED_MODEL_STAGES]
 
 
 def prepare(workdir: Path, scene: dict, methods: list[str]) -> None:
@@ -109,9 +105,9 @@ def stage_seconds(workdir: Path, stages: list[str]) -> tuple[dict[str, float], f
 
 def method_row(name: str, workdir: Path, method: str, share: tuple[float, float], comparison: dict) -> dict:
     """The table's row of one method on one scene; `failed` where its evaluation is missing."""
-    seconds, peak_mb = stage_seconds(workdir, SHARED_STAGES + METHOD_STAGES[method])
+    seconds, peak_mb = stage_seconds(workdir, SHARED_STAGES + list(METHODS[method].stages))
     row = {"scene": name, "method": method, "share_total": share[0], "share_per_object": share[1], "rgb_s": seconds.get("nerf_rgb"),
-           "method_s": sum(seconds.get(stage, 0.0) for stage in METHOD_STAGES[method]), "train_s": seconds.get({"invnerf": "nerf_finetune", "fruitnerf": "nerf_fruitnerf"}.get(method, ""), 0.0),
+           "method_s": sum(seconds.get(stage, 0.0) for stage in METHODS[method].stages), "train_s": seconds.get(METHODS[method].training_stage, 0.0),
            "peak_mb": peak_mb}
     metrics_path = workdir / "results" / "demo" / method / "eval" / "metrics.json"
     if not metrics_path.is_file():
@@ -175,7 +171,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="one working directory per scene goes here")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--scenes", nargs="*", default=list(SCENES), choices=list(SCENES))
-    parser.add_argument("--methods", nargs="*", default=METHODS, choices=METHODS)
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--preset", help="run every scene with this preset of the config (e.g. paper, on a CUDA GPU) instead of its own")
     parser.add_argument(
         "--rerun-triggers", nargs="*", choices=["mtime", "params", "input", "software-env", "code"],

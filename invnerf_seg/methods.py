@@ -1,0 +1,56 @@
+"""The methods the workflow runs and compares, and what each one is: one place to read, and to add a fourth.
+
+The rules (`rules/common.smk`), the scripts, the benchmark and the tests take
+from here which stages a method adds after the shared ones, which trained
+runs it needs, and whether it sees classes. The stages' own logic stays in
+the modules named beside each method.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Method:
+    """One segmentation method, as the workflow runs it on every scene."""
+
+    name: str
+    """Its key in the config's `methods` and its folder `results/<scene>/<name>/`."""
+    title: str
+    """How tables and pictures name it."""
+    stages: tuple[str, ...]
+    """Its own stages after the shared ones (masks, nerf_data, nerf_rgb), in order, as Snakemake's benchmark files name them."""
+    training_stage: str | None
+    """The stage that trains a model of its own (None: it trains nothing beyond the shared RGB model)."""
+    evaluation_runs: tuple[str, ...]
+    """The trained runs its evaluation renders, as folder names under `results/<scene>/nerf/`."""
+    one_class: bool
+    """It sees every object as one class (FruitNeRF's semantics), so it is compared on the one-class IoU only."""
+    masks_from_cloud: bool = False
+    """Its held-out masks are its cloud seen from each view (SA3D trains no field that renders them)."""
+
+
+METHODS: dict[str, Method] = {
+    method.name: method
+    for method in (
+        # The method: nerfacto fine-tuned on the masks (nerf_train, export).
+        Method("invnerf", "InvNeRF-Seg", ("nerf_finetune", "export_cloud", "count_invnerf", "evaluate_invnerf"), "nerf_finetune", ("rgb", "seg"), False),
+        # Baseline: the masks back-projected into the RGB model (sa3d).
+        Method("sa3d", "SA3D", ("sa3d_cloud", "count_sa3d", "evaluate_sa3d"), None, ("rgb",), False, masks_from_cloud=True),
+        # Baseline: nerfacto with a semantic head trained jointly under a BCE mask loss (fruitnerf_method, fruitnerf_data).
+        Method("fruitnerf", "FruitNeRF", ("nerf_fruitnerf", "fruitnerf_cloud", "count_fruitnerf", "evaluate_fruitnerf"), "nerf_fruitnerf", ("fruitnerf",), True),
+    )
+}
+# The shared stages every method follows, in order, after the input stages.
+SHARED_MODEL_STAGES = ("masks", "nerf_data", "nerf_rgb")
+# The trained runs under results/<scene>/nerf/, and how the training curves title them.
+RUN_TITLES = {"rgb": "RGB training (nerfacto)", "seg": "InvNeRF-Seg mask fine-tuning", "fruitnerf": "FruitNeRF (RGB + BCE mask loss)"}
+
+
+def trained_runs(methods: list[str]) -> list[str]:
+    """The runs under results/<scene>/nerf/ that these methods train (the RGB run always), in training order."""
+    runs = ["rgb"]
+    for name in methods:
+        runs += [run for run in METHODS[name].evaluation_runs if run not in runs]
+    return runs
