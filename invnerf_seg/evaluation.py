@@ -1,16 +1,20 @@
-"""Held-out views rendered by a trained run, and the count checked against the truth file."""
+"""Each method's held-out views (PSNR, rendered against true masks, their IoU), and the count checked against the truth file."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+from invnerf_seg.cloud_io import read_ply
+from invnerf_seg.export import to_world
+from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
 from invnerf_seg.mask_colours import class_scores, classify, is_object
-from invnerf_seg.metrics import iou, match_objects, similarity_transform
-from invnerf_seg.nerf_model import LoadedRun
+from invnerf_seg.metrics import iou, match_objects, psnr, similarity_transform
+from invnerf_seg.nerf_model import LoadedRun, load_run
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -34,6 +38,65 @@ def render_eval_outputs(run: LoadedRun, keys: tuple[str, ...]):
         available = {**outputs, "origins": rays.origins, "directions": rays.directions}
         chosen = {key: available[key].clamp(0, 1) if key == "rgb" else available[key] for key in keys}
         yield image_path.stem, image_path, {key: value.cpu().numpy() for key, value in chosen.items()}
+
+
+def true_mask(mask_dataset: Path, stem: str) -> np.ndarray:
+    """The true mask image of a held-out view, as the mask dataset holds it."""
+    return read_image(mask_dataset / "images" / f"{stem}.png")
+
+
+def invnerf_views(runs: dict[str, Path], scene: str, mask_dataset: Path):
+    """PSNR per view from the RGB model; (stem, rendered mask, true mask) from the fine-tuned model."""
+    rgb_run = load_run(runs["rgb"], scene)
+    psnr_per_view = {stem: psnr(out["rgb"], read_image(path)) for stem, path, out in render_eval_outputs(rgb_run, ("rgb",))}
+    del rgb_run
+    gc.collect()
+    seg_run = load_run(runs["seg"], scene)
+    masks = [(stem, out["rgb"], true_mask(mask_dataset, stem)) for stem, _, out in render_eval_outputs(seg_run, ("rgb",))]
+    return psnr_per_view, masks
+
+
+def sa3d_views(runs: dict[str, Path], cloud_path: Path, scene: str, mask_dataset: Path, radius_spacings: float):
+    """PSNR per view from the RGB model; masks where its rendered surface lies on the SA3D cloud."""
+    run = load_run(runs["rgb"], scene)
+    cloud, colours = read_ply(cloud_path)
+    radius = radius_spacings * cloud_spacing(cloud) if len(cloud) > 1 else 0.0
+    psnr_per_view, masks = {}, []
+    for stem, path, out in render_eval_outputs(run, ("rgb", "depth", "origins", "directions")):
+        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
+        surface = out["origins"] + out["depth"] * out["directions"]
+        world = to_world(surface.reshape(-1, 3), run.dataparser_transform, run.dataparser_scale).reshape(surface.shape)
+        masks.append((stem, surface_mask_image(world, cloud, colours, radius), true_mask(mask_dataset, stem)))
+    return psnr_per_view, masks
+
+
+def fruitnerf_views(runs: dict[str, Path], scene: str, mask_dataset: Path):
+    """PSNR and semantic masks per view, both from the FruitNeRF model; the truth with every object white."""
+    run = load_run(runs["fruitnerf"], scene, FRUITNERF_METHOD)
+    psnr_per_view, masks = {}, []
+    for stem, path, out in render_eval_outputs(run, ("rgb", "semantic_probability")):
+        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
+        masks.append((stem, semantic_mask_image(out["semantic_probability"]), binary_target(true_mask(mask_dataset, stem))))
+    return psnr_per_view, masks
+
+
+def held_out_views(method: str, runs: dict[str, Path], cloud: Path | None, scene: str, mask_dataset: Path, radius_spacings: float | None):
+    """A method's held-out views: PSNR per view, and (stem, rendered mask, true mask) for its IoU.
+
+    - invnerf: PSNR of the RGB model; masks rendered by the fine-tuned model.
+    - sa3d: the RGB model (SA3D trains nothing); a pixel is object when the
+      surface the RGB model renders there lies on the SA3D cloud.
+    - fruitnerf: its own model renders both the RGB and the semantic mask,
+      against the truth with every object white.
+    `runs` are the rule's trained runs by name (rgb, seg, fruitnerf: methods.METHODS' evaluation_runs).
+    """
+    if method == "invnerf":
+        return invnerf_views(runs, scene, mask_dataset)
+    if method == "sa3d":
+        return sa3d_views(runs, cloud, scene, mask_dataset, radius_spacings)
+    if method == "fruitnerf":
+        return fruitnerf_views(runs, scene, mask_dataset)
+    raise ValueError(f"no held-out views for method {method!r}")
 
 
 def semantic_mask_image(probability: np.ndarray, threshold: float = 0.5) -> np.ndarray:

@@ -1,70 +1,16 @@
-"""Snakemake step: one method's held-out views (PSNR of its RGB model, IoU of its rendered masks) and its count vs truth.
-
-- invnerf: PSNR of the RGB model; masks rendered by the fine-tuned model.
-- sa3d: the RGB model (SA3D trains nothing); a pixel is object when the
-  surface the RGB model renders there lies on the SA3D cloud.
-- fruitnerf: its own model renders both the RGB and the semantic mask.
-"""
+"""Snakemake step: one method's held-out views (PSNR of its RGB model, IoU of its rendered masks) and its count vs truth."""
 
 import csv
-import gc
 import json
 from pathlib import Path
 
 import numpy as np
 
-from invnerf_seg.cloud_io import read_ply
-from invnerf_seg.evaluation import (
-    binary_target, cloud_spacing, count_report, mask_scores, object_colour_match, mask_sheet, read_image, render_eval_outputs, semantic_mask_image, surface_mask_image,
-)
-from invnerf_seg.export import to_world
-from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
+from invnerf_seg.evaluation import count_report, held_out_views, mask_scores, mask_sheet, object_colour_match
 from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
 from invnerf_seg.methods import METHODS
-from invnerf_seg.metrics import psnr
-from invnerf_seg.nerf_model import load_run
 from invnerf_seg.step import fail, start_step
 from invnerf_seg.truth import TruthError, read_truth
-
-
-def true_mask(mask_dataset: Path, stem: str) -> np.ndarray:
-    """The true mask image of a held-out view, as the mask dataset holds it."""
-    return read_image(mask_dataset / "images" / f"{stem}.png")
-
-
-def invnerf_views(inputs, scene: str, mask_dataset: Path):
-    """PSNR per view from the RGB model; (stem, rendered mask, true mask) from the fine-tuned model."""
-    rgb_run = load_run(Path(inputs.rgb_run), scene)
-    psnr_per_view = {stem: psnr(out["rgb"], read_image(path)) for stem, path, out in render_eval_outputs(rgb_run, ("rgb",))}
-    del rgb_run
-    gc.collect()
-    seg_run = load_run(Path(inputs.seg_run), scene)
-    masks = [(stem, out["rgb"], true_mask(mask_dataset, stem)) for stem, _, out in render_eval_outputs(seg_run, ("rgb",))]
-    return psnr_per_view, masks
-
-
-def sa3d_views(inputs, scene: str, mask_dataset: Path, radius_spacings: float):
-    """PSNR per view from the RGB model; masks where its rendered surface lies on the SA3D cloud."""
-    run = load_run(Path(inputs.rgb_run), scene)
-    cloud, colours = read_ply(Path(inputs.cloud))
-    radius = radius_spacings * cloud_spacing(cloud) if len(cloud) > 1 else 0.0
-    psnr_per_view, masks = {}, []
-    for stem, path, out in render_eval_outputs(run, ("rgb", "depth", "origins", "directions")):
-        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
-        surface = out["origins"] + out["depth"] * out["directions"]
-        world = to_world(surface.reshape(-1, 3), run.dataparser_transform, run.dataparser_scale).reshape(surface.shape)
-        masks.append((stem, surface_mask_image(world, cloud, colours, radius), true_mask(mask_dataset, stem)))
-    return psnr_per_view, masks
-
-
-def fruitnerf_views(inputs, scene: str, mask_dataset: Path):
-    """PSNR and semantic masks per view, both from the FruitNeRF model; the truth with every object white."""
-    run = load_run(Path(inputs.fruitnerf_run), scene, FRUITNERF_METHOD)
-    psnr_per_view, masks = {}, []
-    for stem, path, out in render_eval_outputs(run, ("rgb", "semantic_probability")):
-        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
-        masks.append((stem, semantic_mask_image(out["semantic_probability"]), binary_target(true_mask(mask_dataset, stem))))
-    return psnr_per_view, masks
 
 
 def mean_or_none(values: list) -> float | None:
@@ -84,12 +30,9 @@ def main(snakemake) -> None:
         truth = read_truth(Path(snakemake.input.truth)) if "truth" in snakemake.input.keys() else None
     except TruthError as error:
         fail(logger, error)
-    if method == "invnerf":
-        psnr_per_view, masks = invnerf_views(snakemake.input, scene, mask_dataset)
-    elif method == "sa3d":
-        psnr_per_view, masks = sa3d_views(snakemake.input, scene, mask_dataset, snakemake.params.sa3d_radius_spacings)
-    else:
-        psnr_per_view, masks = fruitnerf_views(snakemake.input, scene, mask_dataset)
+    runs = {name.removesuffix("_run"): Path(path) for name, path in snakemake.input.items() if name.endswith("_run")}
+    cloud = Path(snakemake.input.cloud) if "cloud" in snakemake.input.keys() else None
+    psnr_per_view, masks = held_out_views(method, runs, cloud, scene, mask_dataset, snakemake.params.sa3d_radius_spacings)
     # A one-class method (FruitNeRF) has, on a multi-class scene, the one-class IoU only.
     scores = mask_scores(masks, mask_classes, snakemake.params.mask_threshold, per_class=not one_class or len(classes) == 1)
     mask_sheet(masks, Path(snakemake.output.picture))
