@@ -25,7 +25,7 @@ def object_share(demo: dict, views: int = 4) -> float:
 
 @pytest.mark.parametrize("name", list(benchmark.SCENES))
 def test_each_scene_is_a_valid_config(tmp_path: Path, name: str):
-    benchmark.prepare(tmp_path, benchmark.SCENES[name], benchmark.METHODS)
+    benchmark.prepare(tmp_path, benchmark.SCENES[name], list(benchmark.METHODS))
     config = yaml.safe_load((tmp_path / "config" / "config.yaml").read_text())
     jsonschema.validate(config, yaml.safe_load((REPO / "schemas" / "config.schema.yaml").read_text()))
     assert config["methods"] == ["invnerf", "sa3d", "fruitnerf"]
