@@ -17,27 +17,29 @@ from pathlib import Path
 
 # Key pattern (fnmatch over the dotted path) -> the jobs that must rerun first: "rule" or "rule/method".
 # First match wins. Written for the end-to-end config: one video scene "demo", preset cpu, methods invnerf and sa3d.
+# Only the first readers are listed: a reader after another one (nerf_finetune after nerf_rgb for the model options)
+# reruns anyway, and Snakemake gives it only the upstream reason.
 FIRST_JOBS: list[tuple[str, set[str]]] = [
     ("scenes.demo.video", {"frames"}),
     ("scenes.demo.masks.path", {"masks"}),
     ("scenes.demo.masks.encoding", {"masks"}),
-    ("scenes.demo.masks.multiclass", {"masks", "nerf_data"}),
+    ("scenes.demo.masks.multiclass", {"masks"}),  # and nerf_data
     ("scenes.demo.truth", {"evaluate/invnerf", "evaluate/sa3d"}),
-    ("scenes.demo.preset", {"nerf_data", "nerf_rgb", "nerf_finetune"}),
+    ("scenes.demo.preset", {"nerf_data"}),  # and the trainings
     ("methods", {"compare", "summary"}),
     ("demo.*", {"demo_scene"}),
-    ("frames.fps", {"demo_scene", "frames"}),  # the demo's masks are drawn for the extracted frames
+    ("frames.fps", {"demo_scene"}),  # and frames: the demo's masks are drawn for the extracted frames
     ("frames.*", {"frames"}),
     ("poses.*", {"poses"}),
     ("mobilesam.*", set()),  # the demo's masks are its own, not MobileSAM's
-    ("nerf.eval_interval", {"nerf_rgb", "nerf_finetune"}),
+    ("nerf.eval_interval", {"nerf_rgb"}),  # and nerf_finetune
     ("presets.cpu.image_width", {"nerf_data"}),
-    ("presets.cpu.rays_per_batch", {"nerf_rgb", "nerf_finetune"}),
+    ("presets.cpu.rays_per_batch", {"nerf_rgb"}),  # and nerf_finetune
     ("presets.cpu.rgb_*", {"nerf_rgb"}),
     ("presets.cpu.finetune_*", {"nerf_finetune"}),
-    ("presets.cpu.model.*", {"nerf_rgb", "nerf_finetune"}),
+    ("presets.cpu.model.*", {"nerf_rgb"}),  # and nerf_finetune
     ("presets.*", set()),  # presets no scene uses
-    ("mask_threshold", {"export_cloud", "evaluate/invnerf", "evaluate/sa3d"}),
+    ("mask_threshold", {"export_cloud", "evaluate/sa3d"}),  # and evaluate/invnerf, after the export
     ("export.*", {"export_cloud"}),
     ("sa3d.render_radius_spacings", {"evaluate/sa3d"}),
     ("sa3d.*", {"sa3d_cloud"}),
@@ -48,6 +50,8 @@ FIRST_JOBS: list[tuple[str, set[str]]] = [
 
 # A valid other value for keys whose new value cannot be derived from the old one's type.
 OTHER_VALUES = {
+    "demo.width": 336,  # multiples of 16
+    "demo.height": 256,
     "scenes.demo.masks.encoding": "instance",
     "scenes.demo.preset": "cpu_small_objects",
     "methods": ["invnerf"],
