@@ -26,6 +26,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/snakemake --lint
 	$(VENV)/bin/snakefmt --check Snakefile rules
+	$(VENV)/bin/ruff check invnerf_seg scripts tools tests
 
 dry-run: $(STAMP)
 	$(VENV)/bin/snakemake -n

@@ -15,7 +15,6 @@ from PIL import Image
 
 from invnerf_seg.frames import frame_size, list_frames
 
-
 # Parameter order of the COLMAP camera models we accept, named as transforms.json names them.
 CAMERA_PARAMETERS = {
     "SIMPLE_PINHOLE": ("f", "cx", "cy"),

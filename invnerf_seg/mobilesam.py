@@ -27,9 +27,9 @@ from mobile_sam import sam_model_registry
 from PIL import Image
 from segment_anything import SamPredictor
 
+from invnerf_seg.cameras import posed_cameras
 from invnerf_seg.frames import frame_size, list_frames
 from invnerf_seg.masks import MaskError, is_point, write_labels
-from invnerf_seg.cameras import posed_cameras
 from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carry_prompts, lift_objects
 
 

@@ -18,8 +18,6 @@ from invnerf_seg.mask_colours import CLASSES_FILE, class_colours, colour_image, 
 from invnerf_seg.masks import read_labels
 
 
-
-
 class DatasetError(ValueError):
     """Frames, masks and poses do not fit together."""
 

@@ -26,7 +26,17 @@ import yaml
 
 from invnerf_seg.nerf_model import RUN_NAME, run_dir
 from invnerf_seg.nerfstudio_method import METHOD_NAME
-from invnerf_seg.resume import Resume, checkpoint_step, partial_dir, publish, recorded_first_step, resume_or_start, training_key, write_record
+from invnerf_seg.resume import (
+    Resume,
+    checkpoint_step,
+    partial_dir,
+    publish,
+    recorded_first_step,
+    resume_or_start,
+    training_key,
+    write_record,
+)
+
 
 def device_type() -> str:
     """CUDA when the user's machine has it, the CPU otherwise: same code either way."""

@@ -13,7 +13,15 @@ import torch
 from invnerf_seg.cameras import posed_cameras
 from invnerf_seg.cloud_io import cloud_picture, write_ply
 from invnerf_seg.evaluation import read_image
-from invnerf_seg.export import EmptyCloudError, SemanticExportParams, captured_world_cloud, collect_points, field_samples, select_semantic_samples, to_world
+from invnerf_seg.export import (
+    EmptyCloudError,
+    SemanticExportParams,
+    captured_world_cloud,
+    collect_points,
+    field_samples,
+    select_semantic_samples,
+    to_world,
+)
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
 from invnerf_seg.mask_colours import is_object
 from invnerf_seg.nerf_model import LoadedRun, load_run

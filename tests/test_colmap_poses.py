@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from invnerf_seg import colmap_poses
+from invnerf_seg.cameras import posed_cameras, project
 from invnerf_seg.demo_scene import SceneSpec, build_scene, focal_length, orbit_camera_to_world, render
 from invnerf_seg.metrics import similarity_transform
-from invnerf_seg.cameras import posed_cameras, project
 from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carried_object, lift_objects
 
 

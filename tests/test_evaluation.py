@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from invnerf_seg.evaluation import binary_target, cloud_spacing, count_report, mask_scores, object_colour_match, semantic_mask_image, surface_mask_image
+from invnerf_seg.evaluation import (
+    binary_target,
+    cloud_spacing,
+    count_report,
+    mask_scores,
+    object_colour_match,
+    semantic_mask_image,
+    surface_mask_image,
+)
 from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
 
 

@@ -6,7 +6,15 @@ import torch
 from nerfstudio.cameras.cameras import Cameras
 from nerfstudio.data.scene_box import SceneBox
 
-from invnerf_seg.export import EmptyCloudError, ExportParams, captured_world_cloud, inside_camera_ball, sample_object_points, select_samples, to_world
+from invnerf_seg.export import (
+    EmptyCloudError,
+    ExportParams,
+    captured_world_cloud,
+    inside_camera_ball,
+    sample_object_points,
+    select_samples,
+    to_world,
+)
 from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
 from invnerf_seg.nerfstudio_method import invnerf_nerfacto
 

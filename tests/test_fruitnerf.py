@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from sklearn.metrics import roc_auc_score
 from nerfstudio.configs.dataparser_configs import all_dataparsers
 from nerfstudio.configs.method_configs import all_methods
+from sklearn.metrics import roc_auc_score
 
 from invnerf_seg.fruitnerf_data import DATAPARSER_NAME, FruitMaskDataParserConfig, object_mask
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD, FruitNerfactoModel

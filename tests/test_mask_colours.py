@@ -3,7 +3,17 @@
 import numpy as np
 import pytest
 
-from invnerf_seg.mask_colours import BINARY_CLASS, WHITE, ClassError, class_colours, classify, colour_image, is_object, read_classes, write_classes
+from invnerf_seg.mask_colours import (
+    BINARY_CLASS,
+    WHITE,
+    ClassError,
+    class_colours,
+    classify,
+    colour_image,
+    is_object,
+    read_classes,
+    write_classes,
+)
 
 
 def test_binary_masks_are_white_whatever_their_values():

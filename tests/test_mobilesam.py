@@ -8,9 +8,9 @@ import pytest
 import torch
 from PIL import Image
 
+from invnerf_seg.cameras import project
 from invnerf_seg.masks import MaskError
 from invnerf_seg.mobilesam import load_predictor, read_prompts, segment_frames_with_prompts
-from invnerf_seg.cameras import project
 from invnerf_seg.prompt_carry import SparseModel
 from tests.conftest import write_png
 from tests.test_prompt_carry import CAMERA, looking_down

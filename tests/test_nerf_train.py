@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from nerfstudio.models.nerfacto import NerfactoModelConfig
 
 from invnerf_seg.nerf_model import run_dir

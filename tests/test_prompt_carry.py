@@ -3,10 +3,20 @@
 import numpy as np
 import pytest
 
+from invnerf_seg.cameras import project
 from invnerf_seg.demo_scene import SceneSpec, build_scene, focal_length, orbit_camera_to_world, render
 from invnerf_seg.masks import MaskError
-from invnerf_seg.cameras import project
-from invnerf_seg.prompt_carry import CarrySettings, KeyObject, LiftedObject, SparseModel, carried_object, lift_objects, points_inside_mask, spread_points, triangulate_object
+from invnerf_seg.prompt_carry import (
+    CarrySettings,
+    KeyObject,
+    LiftedObject,
+    SparseModel,
+    carried_object,
+    lift_objects,
+    points_inside_mask,
+    spread_points,
+    triangulate_object,
+)
 
 CAMERA = {"fl_x": 100.0, "fl_y": 100.0, "cx": 64.0, "cy": 48.0, "w": 128, "h": 96}
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from invnerf_seg.demo_scene import SceneSpec, build_scene, render
 from invnerf_seg.cameras import posed_cameras
+from invnerf_seg.demo_scene import SceneSpec, build_scene, render
 from invnerf_seg.prompt_carry import CarrySettings, KeyObject, SparseModel, carry_prompts, lift_objects
 
 MIN_VISIBLE_PX = 50  # fruits smaller than this in a frame (mostly hidden) are not scored

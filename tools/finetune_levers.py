@@ -80,7 +80,7 @@ def main() -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         if not output.exists():
-            train_stage(results / "data_mask", output, args.scene, settings, log, args.threads, lambda message: print(f"  {name}: {message}", flush=True),
+            train_stage(results / "data_mask", output, args.scene, settings, log, args.threads, lambda message, name=name: print(f"  {name}: {message}", flush=True),
                         rgb_models=checkpoint_dir(results / "rgb", args.scene))
         seconds = time.monotonic() - started
         scores = held_out_scores(output, args.scene, results / "data_mask", config["mask_threshold"])
