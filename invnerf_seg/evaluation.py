@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gc
 from pathlib import Path
 
@@ -9,9 +10,6 @@ import numpy as np
 import torch
 from PIL import Image
 
-from invnerf_seg.cloud_io import read_ply
-from invnerf_seg.export import to_world
-from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
 from invnerf_seg.mask_colours import class_scores, classify, is_object
 from invnerf_seg.metrics import iou, match_objects, psnr, similarity_transform
 from invnerf_seg.nerf_model import LoadedRun, load_run
@@ -45,7 +43,7 @@ def true_mask(mask_dataset: Path, stem: str) -> np.ndarray:
     return read_image(mask_dataset / "images" / f"{stem}.png")
 
 
-def invnerf_views(runs: dict[str, Path], scene: str, mask_dataset: Path):
+def invnerf_views(runs: dict[str, Path], scene: str, mask_dataset: Path, cloud_path: Path | None, settings: dict):
     """PSNR per view from the RGB model; (stem, rendered mask, true mask) from the fine-tuned model."""
     rgb_run = load_run(runs["rgb"], scene)
     psnr_per_view = {stem: psnr(out["rgb"], read_image(path)) for stem, path, out in render_eval_outputs(rgb_run, ("rgb",))}
@@ -54,49 +52,6 @@ def invnerf_views(runs: dict[str, Path], scene: str, mask_dataset: Path):
     seg_run = load_run(runs["seg"], scene)
     masks = [(stem, out["rgb"], true_mask(mask_dataset, stem)) for stem, _, out in render_eval_outputs(seg_run, ("rgb",))]
     return psnr_per_view, masks
-
-
-def sa3d_views(runs: dict[str, Path], cloud_path: Path, scene: str, mask_dataset: Path, radius_spacings: float):
-    """PSNR per view from the RGB model; masks where its rendered surface lies on the SA3D cloud."""
-    run = load_run(runs["rgb"], scene)
-    cloud, colours = read_ply(cloud_path)
-    radius = radius_spacings * cloud_spacing(cloud) if len(cloud) > 1 else 0.0
-    psnr_per_view, masks = {}, []
-    for stem, path, out in render_eval_outputs(run, ("rgb", "depth", "origins", "directions")):
-        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
-        surface = out["origins"] + out["depth"] * out["directions"]
-        world = to_world(surface.reshape(-1, 3), run.dataparser_transform, run.dataparser_scale).reshape(surface.shape)
-        masks.append((stem, surface_mask_image(world, cloud, colours, radius), true_mask(mask_dataset, stem)))
-    return psnr_per_view, masks
-
-
-def fruitnerf_views(runs: dict[str, Path], scene: str, mask_dataset: Path):
-    """PSNR and semantic masks per view, both from the FruitNeRF model; the truth with every object white."""
-    run = load_run(runs["fruitnerf"], scene, FRUITNERF_METHOD)
-    psnr_per_view, masks = {}, []
-    for stem, path, out in render_eval_outputs(run, ("rgb", "semantic_probability")):
-        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
-        masks.append((stem, semantic_mask_image(out["semantic_probability"]), binary_target(true_mask(mask_dataset, stem))))
-    return psnr_per_view, masks
-
-
-def held_out_views(method: str, runs: dict[str, Path], cloud: Path | None, scene: str, mask_dataset: Path, radius_spacings: float | None):
-    """A method's held-out views: PSNR per view, and (stem, rendered mask, true mask) for its IoU.
-
-    - invnerf: PSNR of the RGB model; masks rendered by the fine-tuned model.
-    - sa3d: the RGB model (SA3D trains nothing); a pixel is object when the
-      surface the RGB model renders there lies on the SA3D cloud.
-    - fruitnerf: its own model renders both the RGB and the semantic mask,
-      against the truth with every object white.
-    `runs` are the rule's trained runs by name (rgb, seg, fruitnerf: methods.METHODS' evaluation_runs).
-    """
-    if method == "invnerf":
-        return invnerf_views(runs, scene, mask_dataset)
-    if method == "sa3d":
-        return sa3d_views(runs, cloud, scene, mask_dataset, radius_spacings)
-    if method == "fruitnerf":
-        return fruitnerf_views(runs, scene, mask_dataset)
-    raise ValueError(f"no held-out views for method {method!r}")
 
 
 def semantic_mask_image(probability: np.ndarray, threshold: float = 0.5) -> np.ndarray:
@@ -179,6 +134,36 @@ def mask_scores(views: list[tuple[str, np.ndarray, np.ndarray]], classes: dict, 
                "iou_one_class": one_class_iou(rendered, target, classes, threshold)}
         for stem, rendered, target in views
     }
+
+
+def held_out_metrics(psnr_per_view: dict[str, float], scores: dict[str, dict], colour_match: float | None) -> dict:
+    """The scene-level held-out numbers: mean PSNR and IoUs (the class IoU None where the method has only the one-class one)."""
+    ious = [score["iou"] for score in scores.values()]
+    return {
+        "held_out_views": len(psnr_per_view),
+        "psnr_mean": float(np.mean(list(psnr_per_view.values()))),
+        "iou_mean": None if any(value is None for value in ious) else float(np.mean(ious)),
+        "iou_one_class_mean": float(np.mean([score["iou_one_class"] for score in scores.values()])),
+        "object_colour_match": colour_match,
+    }
+
+
+def write_view_scores(path: Path, psnr_per_view: dict[str, float], scores: dict[str, dict]) -> None:
+    """One row per held-out view: its PSNR, class IoU (empty where not measured) and one-class IoU."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["view", "psnr_rgb", "iou_mask", "iou_one_class"])
+        for stem, value in psnr_per_view.items():
+            iou = scores[stem]["iou"]
+            writer.writerow([stem, f"{value:.3f}", "" if iou is None else f"{iou:.4f}", f"{scores[stem]['iou_one_class']:.4f}"])
+
+
+def write_rendered_masks(path: Path, views: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
+    """The rendered and true held-out masks (float16), which the comparison of methods reads back."""
+    np.savez_compressed(
+        path, stems=np.array([stem for stem, _, _ in views]),
+        rendered=np.stack([rendered for _, rendered, _ in views]).astype(np.float16), true=np.stack([true for _, _, true in views]).astype(np.float16),
+    )
 
 
 def mask_sheet(views: list[tuple[str, np.ndarray, np.ndarray]], path: Path, max_views: int = 4) -> None:

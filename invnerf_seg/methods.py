@@ -2,12 +2,17 @@
 
 The rules (`rules/common.smk`), the scripts, the benchmark and the tests take
 from here which stages a method adds after the shared ones, which trained
-runs it needs, and whether it sees classes. The stages' own logic stays in
-the modules named beside each method.
+runs it needs, whether it sees classes, and the functions that make its cloud
+and render its held-out masks. Those are named as "module:function" and
+imported only when a stage calls them, as nerfstudio's entry points name its
+plugins, so that reading the registry (every Snakemake parse) stays cheap.
+Adding a method: docs/adding_a_method.md.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -27,6 +32,13 @@ class Method:
     """The trained runs its evaluation renders, as folder names under `results/<scene>/nerf/`."""
     one_class: bool
     """It sees every object as one class (FruitNeRF's semantics), so it is compared on the one-class IoU only."""
+    views: str
+    """"module:function" rendering its held-out views: (runs, scene, mask dataset, cloud or None, settings) -> (PSNR per view, [(stem, rendered mask, true mask)])."""
+    cloud: str | None = None
+    """"module:function" making its cloud in its `<name>_cloud` stage (scripts/baseline_cloud.py):
+    (runs, mask dataset, scene, settings, progress, report) -> (points, colours, the run sampled). None: a stage of its own."""
+    evaluation_keys: tuple[str, ...] = ()
+    """Keys of its config section (`config[name]`) that its held-out views read; its cloud stage gets the others."""
     masks_from_cloud: bool = False
     """Its held-out masks are its cloud seen from each view (SA3D trains no field that renders them)."""
 
@@ -35,11 +47,14 @@ METHODS: dict[str, Method] = {
     method.name: method
     for method in (
         # The method: nerfacto fine-tuned on the masks (nerf_train, export).
-        Method("invnerf", "InvNeRF-Seg", ("nerf_finetune", "export_cloud", "count_invnerf", "evaluate_invnerf"), "nerf_finetune", ("rgb", "seg"), False),
+        Method("invnerf", "InvNeRF-Seg", ("nerf_finetune", "export_cloud", "count_invnerf", "evaluate_invnerf"), "nerf_finetune", ("rgb", "seg"),
+               False, views="invnerf_seg.evaluation:invnerf_views"),
         # Baseline: the masks back-projected into the RGB model (sa3d).
-        Method("sa3d", "SA3D", ("sa3d_cloud", "count_sa3d", "evaluate_sa3d"), None, ("rgb",), False, masks_from_cloud=True),
+        Method("sa3d", "SA3D", ("sa3d_cloud", "count_sa3d", "evaluate_sa3d"), None, ("rgb",), False, views="invnerf_seg.sa3d:held_out_views",
+               cloud="invnerf_seg.sa3d:cloud", evaluation_keys=("render_radius_spacings",), masks_from_cloud=True),
         # Baseline: nerfacto with a semantic head trained jointly under a BCE mask loss (fruitnerf_method, fruitnerf_data).
-        Method("fruitnerf", "FruitNeRF", ("nerf_fruitnerf", "fruitnerf_cloud", "count_fruitnerf", "evaluate_fruitnerf"), "nerf_fruitnerf", ("fruitnerf",), True),
+        Method("fruitnerf", "FruitNeRF", ("nerf_fruitnerf", "fruitnerf_cloud", "count_fruitnerf", "evaluate_fruitnerf"), "nerf_fruitnerf",
+               ("fruitnerf",), True, views="invnerf_seg.fruitnerf:held_out_views", cloud="invnerf_seg.fruitnerf:cloud"),
     )
 }
 # The shared stages every method follows, in order, after the input stages.
@@ -54,3 +69,9 @@ def trained_runs(methods: list[str]) -> list[str]:
     for name in methods:
         runs += [run for run in METHODS[name].evaluation_runs if run not in runs]
     return runs
+
+
+def method_function(reference: str) -> Callable:
+    """The function a "module:function" reference of the registry names, imported now."""
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)

@@ -11,17 +11,25 @@ with, built here:
      stays when at least `min_vote_fraction` of the views that see it inside
      their frame have it inside their mask (SA3D's cross-view agreement).
 The field itself is never changed; the cloud goes through the same counting.
+Its held-out masks are that cloud seen from each view (`held_out_views`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from invnerf_seg.cameras import project
-from invnerf_seg.export import SurfaceSelection, transmittance
+from invnerf_seg.cameras import posed_cameras, project
+from invnerf_seg.cloud_io import read_ply
+from invnerf_seg.evaluation import cloud_spacing, read_image, render_eval_outputs, surface_mask_image, true_mask
+from invnerf_seg.export import EmptyCloudError, SurfaceSelection, collect_points, field_samples, to_world, transmittance
+from invnerf_seg.mask_colours import is_object
+from invnerf_seg.metrics import psnr
+from invnerf_seg.nerf_model import LoadedRun, load_run
 
 VARIANTS = ("density", "weight")
 
@@ -73,3 +81,49 @@ def agreed(points: np.ndarray, views: list[tuple[np.ndarray, dict, np.ndarray]],
     """Boolean per point: some view sees it, and enough of the views that see it agree that it is object."""
     fractions = vote_fractions(points, views)
     return ~np.isnan(fractions) & (np.nan_to_num(fractions, nan=0.0) >= min_vote_fraction)
+
+
+def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict, progress, report) -> tuple[np.ndarray, np.ndarray, LoadedRun]:
+    """SA3D's cloud (nerfstudio frame, mask colours) and the RGB run it samples.
+
+    Samples on the foreground rays of the training views that pass the
+    threshold, then the cross-view vote.
+    """
+    params = SA3DParams(**settings)
+    run = load_run(runs["rgb"], scene)
+    mask_images = [np.asarray(read_image(mask_dataset / "images" / path.name)) for path in run.train_image_paths]
+    colour_per_view = [torch.as_tensor(image.reshape(-1, 3), dtype=torch.float32, device=run.pipeline.device) for image in mask_images]
+    masks = [is_object(image) for image in mask_images]
+    samples = field_samples(run.pipeline.model, run.train_cameras, params.pixel_stride, params.rays_per_chunk, progress, pixel_masks=masks)
+
+    def choose(chunk):
+        keep = candidate_samples(chunk.density, chunk.deltas, params)
+        colours = colour_per_view[chunk.view][chunk.pixels][:, None, :].expand(*keep.shape, 3)  # the mask's class colour of the ray's pixel
+        return keep, colours
+
+    points, colours = collect_points(samples, choose)
+    if not len(points):
+        raise EmptyCloudError(f"SA3D: no sample on a foreground ray passes the {params.variant} threshold of the RGB model")
+    world = to_world(points, run.dataparser_transform, run.dataparser_scale)
+    cameras = posed_cameras(json.loads((mask_dataset / "transforms.json").read_text()))
+    views = [(*cameras[path.name], mask) for path, mask in zip(run.train_image_paths, masks)]
+    keep = agreed(world, views, params.min_vote_fraction)
+    report(f"SA3D: {len(points)} samples on foreground rays pass the {params.variant} threshold; {int(keep.sum())} win the vote of the {len(views)} training views")
+    return points[keep], colours[keep], run
+
+
+def held_out_views(runs: dict[str, Path], scene: str, mask_dataset: Path, cloud_path: Path, settings: dict):
+    """PSNR per view from the RGB model (SA3D trains nothing); a pixel is object where the surface it renders lies on the SA3D cloud.
+
+    `settings["render_radius_spacings"]`: how near, in cloud spacings.
+    """
+    run = load_run(runs["rgb"], scene)
+    points, colours = read_ply(cloud_path)
+    radius = settings["render_radius_spacings"] * cloud_spacing(points) if len(points) > 1 else 0.0
+    psnr_per_view, masks = {}, []
+    for stem, path, out in render_eval_outputs(run, ("rgb", "depth", "origins", "directions")):
+        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
+        surface = out["origins"] + out["depth"] * out["directions"]
+        world = to_world(surface.reshape(-1, 3), run.dataparser_transform, run.dataparser_scale).reshape(surface.shape)
+        masks.append((stem, surface_mask_image(world, points, colours, radius), true_mask(mask_dataset, stem)))
+    return psnr_per_view, masks

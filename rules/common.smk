@@ -74,6 +74,12 @@ def evaluation_inputs(wildcards):
     return inputs
 
 
+def evaluation_settings(wildcards):
+    """The keys of the method's config section that its held-out views read (its registry entry's evaluation_keys)."""
+    method = KNOWN_METHODS[wildcards.method]
+    return {key: config[method.name][key] for key in method.evaluation_keys}
+
+
 def training_runs(wildcards):
     """The NeRF runs of a scene whose training curves are drawn: those its methods train."""
     return {f"{run}_run": f"results/{wildcards.scene}/nerf/{run}" for run in trained_runs(METHODS)}

@@ -24,7 +24,7 @@ rule evaluate:
         runtime=60,
     params:
         mask_threshold=config["mask_threshold"],
-        sa3d_radius_spacings=lambda wildcards: config["sa3d"]["render_radius_spacings"] if wildcards.method == "sa3d" else None,
+        settings=evaluation_settings,
         posed=lambda wildcards: wildcards.scene in POSED_SCENES,
     script:
         "../scripts/evaluate.py"

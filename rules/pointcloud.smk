@@ -44,6 +44,7 @@ rule sa3d_cloud:
         mem_mb=8000,
         runtime=60,
     params:
+        method="sa3d",
         settings={key: value for key, value in config["sa3d"].items() if key != "render_radius_spacings"},
     script:
         "../scripts/baseline_cloud.py"
@@ -68,6 +69,7 @@ rule fruitnerf_cloud:
         mem_mb=8000,
         runtime=60,
     params:
+        method="fruitnerf",
         settings={key: value for key, value in config["fruitnerf"].items() if key != "semantic_loss_weight"},
     script:
         "../scripts/baseline_cloud.py"
