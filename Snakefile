@@ -29,12 +29,12 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
-include: "rules/demo.smk"
 include: "rules/inputs.smk"
 include: "rules/masks.smk"
 include: "rules/nerf.smk"
-include: "rules/pointcloud.smk"
-include: "rules/evaluate.smk"
+include: "rules/clouds.smk"
+include: "rules/evaluation.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -11,6 +11,7 @@ it) before and after.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +21,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+from invnerf_seg.nerf_model import LoadedRun  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """How many rays and readings the analysis takes (config `analysis`)."""
+
+    rays: int
+    """Object and background rays drawn in the picture."""
+    summary_rays: int
+    """Object and background rays the summary is taken over."""
+    samples: int
+    """Density readings along each ray."""
 
 
 def choose_pixels(object_mask: np.ndarray, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -92,3 +107,31 @@ def profiles_picture(t: np.ndarray, before: dict[str, np.ndarray], after: dict[s
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+def view_profiles(rgb_run: LoadedRun, seg_run: LoadedRun, object_mask: np.ndarray, settings: ProfileSettings) -> tuple[dict, np.ndarray, dict, dict]:
+    """The first held-out view's profiles: (summary, t, density before, density after), before and after keyed by object / background.
+
+    The rays run from the near plane to the far side of the captured scene
+    (the cameras' ball), whatever the far plane, so both models are read over
+    the same stretch.
+    """
+    object_pixels, background_pixels = choose_pixels(object_mask, settings.summary_rays, seed=0)
+    camera = seg_run.eval_cameras[0:1]
+    rays = camera.generate_rays(camera_indices=0)
+    centres = seg_run.train_cameras.camera_to_worlds[:, :3, 3]
+    ball_radius = float(torch.linalg.norm(centres - centres.mean(dim=0), dim=-1).max())
+    far = float(torch.linalg.norm(camera.camera_to_worlds[0, :3, 3] - centres.mean(dim=0))) + ball_radius
+    near = float(seg_run.pipeline.model.config.near_plane)
+    before, after = {}, {}
+    for kind, pixels in (("object", object_pixels), ("background", background_pixels)):
+        rows, columns = torch.as_tensor(pixels[:, 0]), torch.as_tensor(pixels[:, 1])
+        origins = rays.origins[rows, columns].to(seg_run.pipeline.device)
+        directions = rays.directions[rows, columns].to(seg_run.pipeline.device)
+        for profiles, run in ((before, rgb_run), (after, seg_run)):
+            t, profiles[kind] = ray_profiles(run.pipeline.model.field.density_fn, origins, directions, near, far, settings.samples)
+    summary = {
+        "view": seg_run.eval_image_paths[0].stem, "near": near, "far": far,
+        "pixels": {"object": object_pixels.tolist(), "background": background_pixels.tolist()}, **profile_summary(t, before, after),
+    }
+    return summary, t, before, after

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -286,42 +287,64 @@ def write_finetune_start(rgb_models: Path, start_dir: Path, colour_start: str = 
 CHECKPOINTS_PER_STAGE = 10
 
 
+@dataclass(frozen=True)
+class StageSettings:
+    """What one training stage trains with: the preset's values for this stage, and which nerfstudio method and dataparser.
+
+    All of it enters the resume key: a checkpoint resumes only a run with the same settings.
+    """
+
+    model: dict
+    """nerfacto options (the preset's `model`)."""
+    rays_per_batch: int
+    iterations: int
+    learning_rate: float
+    eval_interval: int
+    """Every n-th frame is held out (nerfstudio's interval split)."""
+    method: str = METHOD_NAME
+    dataparser: tuple[str, ...] = field(default=("nerfstudio-data",))
+    """The dataparser and its arguments (FruitNeRF's reads the masks too)."""
+    object_share: float = 0.0
+    """Fine-tuning: share of each batch drawn from object pixels (see nerfstudio_method's sampler)."""
+    object_margin: int = 0
+    """Fine-tuning: the object share also draws the background within this many pixels of an object."""
+    colour_start: str = "zero"
+    """Fine-tuning: how the colour output layer starts (see write_finetune_start)."""
+
+
 def train_stage(
-    dataset: Path, output: Path, experiment: str, settings: dict, log_path: Path, threads: int, report: Callable[[str], None],
+    dataset: Path, output: Path, experiment: str, settings: StageSettings, log_path: Path, threads: int, report: Callable[[str], None],
     rgb_models: Path | None = None, other_inputs: tuple[Path, ...] = (),
 ) -> Resume:
     """Train one stage into `output`, resuming a killed run of the same training; the fine-tuning when `rgb_models` is given.
 
-    `settings`: model, rays_per_batch, iterations, learning_rate,
-    eval_interval, and optionally method and dataparser (see train_command;
-    nerfacto and nerfstudio-data otherwise). The run trains in `<output>.partial/` (see resume.py) with a
+    The run trains in `<output>.partial/` (see resume.py) with a
     checkpoint every tenth of the stage, and reaches `output` only finished
     and with finite weights. `other_inputs` are folders the training also
     reads (FruitNeRF's masks): their bytes enter the resume key too.
     """
     partial = partial_dir(output)
-    method = settings.get("method", METHOD_NAME)
+    method = settings.method
     models = run_dir(partial, experiment, method) / "nerfstudio_models"
-    key = training_key(settings, [dataset, *other_inputs] + ([rgb_models] if rgb_models is not None else []))
+    key = training_key(asdict(settings), [dataset, *other_inputs] + ([rgb_models] if rgb_models is not None else []))
     resumed_from = resume_or_start(partial, models, key)
     if resumed_from is None:
         load_dir, first_step = None, 0
         if rgb_models is not None:
-            load_dir = write_finetune_start(rgb_models, partial / "start", settings.get("colour_start", "zero"))
+            load_dir = write_finetune_start(rgb_models, partial / "start", settings.colour_start)
             first_step = checkpoint_step(load_dir) + 1
         write_record(partial, key, first_step)
     else:
         load_dir, first_step = models, recorded_first_step(partial)
     resume = Resume(first_step, resumed_from)
-    iterations = resume.launch_iterations(settings["iterations"])
+    iterations = resume.launch_iterations(settings.iterations)
     if resumed_from is not None:
-        report(f"resumed from step {resumed_from}, the checkpoint of a killed run of the same training ({settings['iterations'] - iterations}/{settings['iterations']} steps of this stage done, {iterations} left)")
+        report(f"resumed from step {resumed_from}, the checkpoint of a killed run of the same training ({settings.iterations - iterations}/{settings.iterations} steps of this stage done, {iterations} left)")
     if iterations > 0:
         command = train_command(
-            dataset, partial, experiment, iterations, {"model": settings["model"], "rays_per_batch": settings["rays_per_batch"]},
-            settings["learning_rate"], settings["eval_interval"], load_dir, steps_per_save=max(settings["iterations"] // CHECKPOINTS_PER_STAGE, 1),
-            method=method, dataparser=tuple(settings.get("dataparser", ("nerfstudio-data",))),
-            object_share=settings.get("object_share", 0.0), object_margin=settings.get("object_margin", 0),
+            dataset, partial, experiment, iterations, {"model": settings.model, "rays_per_batch": settings.rays_per_batch},
+            settings.learning_rate, settings.eval_interval, load_dir, steps_per_save=max(settings.iterations // CHECKPOINTS_PER_STAGE, 1),
+            method=method, dataparser=settings.dataparser, object_share=settings.object_share, object_margin=settings.object_margin,
         )
         run_training(command, log_path, threads, iterations, report=report)
     diverged = diverged_weights(checkpoint_dir(partial, experiment, method))

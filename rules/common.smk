@@ -8,10 +8,15 @@ from invnerf_seg.methods import METHODS as KNOWN_METHODS, SHARED_MODEL_STAGES, t
 from invnerf_seg.truth import TruthError, read_truth
 
 SCENES = list(config["scenes"])
+# The three kinds of scene, by the key that gives their input.
+SCENE_KINDS = ("video", "images", "posed")
 VIDEO_SCENES = [name for name, scene in config["scenes"].items() if "video" in scene]
+IMAGE_SCENES = [name for name, scene in config["scenes"].items() if "images" in scene]
 POSED_SCENES = [name for name, scene in config["scenes"].items() if "posed" in scene]
+# Scenes whose frames COLMAP poses: videos and photo folders.
+COLMAP_SCENES = VIDEO_SCENES + IMAGE_SCENES
 # Per-scene stages, in DAG order, whose Snakemake benchmarks make results/timings.csv.
-INPUT_STAGES = {"video": ["frames", "poses"], "posed": ["import_posed"]}
+INPUT_STAGES = {"video": ["frames", "poses"], "images": ["import_images", "poses"], "posed": ["import_posed"]}
 METHODS = list(config["methods"])
 # The per-scene stages whose Snakemake benchmarks make results/timings.csv: the shared ones, then each method's own.
 MODEL_STAGES = list(SHARED_MODEL_STAGES) + [stage for method in METHODS for stage in KNOWN_METHODS[method].stages]
@@ -29,8 +34,10 @@ wildcard_constraints:
 
 
 for _name, _scene in config["scenes"].items():
-    if ("video" in _scene) == ("posed" in _scene):
-        raise WorkflowError(f"scene {_name!r} needs exactly one of `video` (a video file) or `posed` (a posed dataset folder)")
+    if sum(kind in _scene for kind in SCENE_KINDS) != 1:
+        raise WorkflowError(
+            f"scene {_name!r} needs exactly one of `video` (a video file), `images` (a folder of photos) or `posed` (a posed dataset folder)"
+        )
     if _scene["preset"] not in config["presets"]:
         raise WorkflowError(
             f"scene {_name!r} asks for preset {_scene['preset']!r}, which config.presets does not define "
@@ -42,7 +49,9 @@ for _name, _scene in config["scenes"].items():
     if _source == "mobilesam" and "prompts" not in _scene["masks"]:
         raise WorkflowError(f"scene {_name!r}: masks.source is 'mobilesam' but masks.prompts is not set")
     if _source == "dataset" and "posed" not in _scene:
-        raise WorkflowError(f"scene {_name!r}: masks.source 'dataset' reads a posed dataset's semantics/, but the scene is a video")
+        raise WorkflowError(
+            f"scene {_name!r}: masks.source 'dataset' reads a posed dataset's semantics/, but the scene is not a posed dataset"
+        )
     if _scene.get("truth") and Path(_scene["truth"]).is_file():  # a truth the workflow makes (the demo's) is checked when evaluated
         try:
             read_truth(Path(_scene["truth"]))
@@ -55,9 +64,20 @@ def scene_config(wildcards):
     return config["scenes"][wildcards.scene]
 
 
+def scene_kind(scene):
+    """video, images or posed: which input the scene gives."""
+    return next(kind for kind in SCENE_KINDS if kind in config["scenes"][scene])
+
+
 def scene_stages(scene):
     """The stages a scene runs, in DAG order (posed datasets skip frames and poses)."""
-    return INPUT_STAGES["posed" if "posed" in config["scenes"][scene] else "video"] + MODEL_STAGES
+    return INPUT_STAGES[scene_kind(scene)] + MODEL_STAGES
+
+
+def colmap_matching(wildcards):
+    """How COLMAP pairs the frames: the scene's `matching`, else exhaustive for photos (in no known order) and poses.matching for videos."""
+    default = "exhaustive" if wildcards.scene in IMAGE_SCENES else config["poses"]["matching"]
+    return scene_config(wildcards).get("matching", default)
 
 
 def method_cloud(wildcards):
@@ -146,6 +166,6 @@ def mask_inputs(wildcards):
         "prompts": masks["prompts"],
         "transforms": f"results/{wildcards.scene}/poses/transforms.json",
     }
-    if wildcards.scene in VIDEO_SCENES:
+    if wildcards.scene in COLMAP_SCENES:
         inputs["sparse"] = f"results/{wildcards.scene}/poses/sparse.json"
     return inputs

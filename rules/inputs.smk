@@ -1,5 +1,6 @@
 # Where a scene's frames and cameras come from: a video (frames at the configured rate, then COLMAP
-# poses) or a posed dataset (imported as it is, in its own world frame).
+# poses), a folder of photos (upright frames, then COLMAP poses) or a posed dataset (imported as it
+# is, in its own world frame); and the demo plant's video.
 
 
 rule frames:
@@ -28,6 +29,31 @@ rule frames:
         "../scripts/extract_frames.py"
 
 
+rule import_images:
+    """A folder of photos (JPEG or PNG, any names) becomes the frames: turned upright by EXIF, one size, named after the photos."""
+    input:
+        photos=lambda wildcards: scene_config(wildcards)["images"],
+    output:
+        frames=directory("results/{scene}/frames"),
+    log:
+        "logs/{scene}/import_images.log",
+    benchmark:
+        "benchmarks/{scene}/import_images.tsv"
+    wildcard_constraints:
+        scene=alternatives(IMAGE_SCENES),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        max_width=config["frames"]["max_width"],
+        min_frames=config["frames"]["min_frames"],
+    script:
+        "../scripts/import_images.py"
+
+
 rule poses:
     """Camera poses of the frames by COLMAP (pycolmap), as a nerfstudio transforms.json."""
     input:
@@ -43,7 +69,7 @@ rule poses:
     benchmark:
         "benchmarks/{scene}/poses.tsv"
     wildcard_constraints:
-        scene=alternatives(VIDEO_SCENES),
+        scene=alternatives(COLMAP_SCENES),
     conda:
         ENV
     threads: 4
@@ -53,7 +79,7 @@ rule poses:
     params:
         max_width=config["poses"]["max_width"],
         camera_model=config["poses"]["camera_model"],
-        matching=config["poses"]["matching"],
+        matching=colmap_matching,
         overlap=config["poses"]["sequential_overlap"],
         min_registered_fraction=config["poses"]["min_registered_fraction"],
     script:
@@ -82,3 +108,27 @@ rule import_posed:
         runtime=30,
     script:
         "../scripts/import_posed.py"
+
+
+rule demo_scene:
+    """Render the procedural demo plant: orbit video, fruit masks of the frames to be extracted, truth."""
+    output:
+        video="resources/demo/video.mp4",
+        masks=directory("resources/demo/masks"),
+        truth="resources/demo/truth.json",
+        preview="resources/demo/preview.png",
+    log:
+        "logs/demo_scene.log",
+    benchmark:
+        "benchmarks/demo_scene.tsv"
+    conda:
+        ENV
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        scene=config.get("demo", {}),
+        extract_fps=config["frames"]["fps"],
+    script:
+        "../scripts/demo_scene.py"

@@ -5,12 +5,14 @@ loaded from the RGB checkpoint and trained on the mask dataset; or
 `nerf_fruitnerf`, the same preset on RGB and masks at once.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 from invnerf_seg.fruitnerf_data import DATAPARSER_NAME
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
 from invnerf_seg.nerf_model import run_dir
 from invnerf_seg.nerf_train import (
+    StageSettings,
     checkpoint_dir,
     device_type,
     same_frames_and_cameras,
@@ -34,12 +36,9 @@ def main(snakemake) -> None:
             fail(logger, error)
         rgb_models = checkpoint_dir(Path(snakemake.input.rgb_run), scene)
         logger.info("fine-tuning starts from the RGB weights with a fresh optimizer and the colour output layer reset")
-    settings = {
-        "model": params.model, "rays_per_batch": params.rays_per_batch, "iterations": params.iterations,
-        "learning_rate": params.learning_rate, "eval_interval": params.eval_interval,
-    }
+    settings = StageSettings(params.model, params.rays_per_batch, params.iterations, params.learning_rate, params.eval_interval)
     if stage == "nerf_finetune":
-        settings.update(object_share=params.object_share, object_margin=params.object_margin)
+        settings = replace(settings, object_share=params.object_share, object_margin=params.object_margin)
         logger.info(
             "ray sampling: %s", f"{params.object_share:.0%} of each batch's rays drawn from object pixels"
             f"{f' and the background within {params.object_margin} px of them' if params.object_margin else ''}, the rest uniform"
@@ -47,8 +46,8 @@ def main(snakemake) -> None:
             if params.object_share else "uniform over all pixels (finetune_object_share 0)",
         )
     if stage == "nerf_fruitnerf":
-        settings["model"] = {**params.model, "semantic_loss_weight": params.semantic_loss_weight}
-        settings.update(method=FRUITNERF_METHOD, dataparser=[DATAPARSER_NAME, "--masks-dir", str(Path(snakemake.input.mask_dataset) / "images")])
+        settings = replace(settings, model={**params.model, "semantic_loss_weight": params.semantic_loss_weight}, method=FRUITNERF_METHOD,
+                           dataparser=(DATAPARSER_NAME, "--masks-dir", str(Path(snakemake.input.mask_dataset) / "images")))
         other_inputs = (Path(snakemake.input.mask_dataset),)
     logger.info("%s: %d iterations on %s (%s), log: %s", stage, params.iterations, device_type(), snakemake.input.dataset, snakemake.log[0])
     try:

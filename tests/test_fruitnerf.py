@@ -14,7 +14,7 @@ from sklearn.metrics import roc_auc_score
 from invnerf_seg.fruitnerf_data import DATAPARSER_NAME, FruitMaskDataParserConfig, object_mask
 from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD, FruitNerfactoModel
 from invnerf_seg.nerf_model import load_run
-from invnerf_seg.nerf_train import train_stage
+from invnerf_seg.nerf_train import StageSettings, train_stage
 from invnerf_seg.training_curves import read_losses
 from tests.conftest import TINY_MODEL, write_png
 
@@ -43,10 +43,8 @@ def test_a_missing_or_misfit_mask_is_named(tmp_path: Path):
 def test_fruitnerf_trains_a_few_steps_and_learns_the_masks(tiny_dataset: Path, tmp_path: Path):
     """Real ns-train of invnerf-fruitnerf; its semantic head must tell object pixels from background ones."""
     masks = tiny_dataset.parent / "data_mask" / "images"
-    settings = {
-        "model": {**TINY_MODEL, "semantic_loss_weight": 1.0}, "rays_per_batch": 256, "iterations": 60, "learning_rate": 0.01,
-        "eval_interval": 3, "method": FRUITNERF_METHOD, "dataparser": [DATAPARSER_NAME, "--masks-dir", str(masks)],
-    }
+    settings = StageSettings({**TINY_MODEL, "semantic_loss_weight": 1.0}, rays_per_batch=256, iterations=60, learning_rate=0.01,
+                             eval_interval=3, method=FRUITNERF_METHOD, dataparser=(DATAPARSER_NAME, "--masks-dir", str(masks)))
     output = tmp_path / "fruitnerf"
     train_stage(tiny_dataset, output, "plant", settings, tmp_path / "train.log", threads=2, report=print)
     run = load_run(output, "plant", FRUITNERF_METHOD)

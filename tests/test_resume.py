@@ -11,7 +11,7 @@ import torch
 import yaml
 
 from invnerf_seg.nerf_model import run_dir
-from invnerf_seg.nerf_train import train_stage
+from invnerf_seg.nerf_train import StageSettings, train_stage
 from invnerf_seg.resume import Resume, checkpoint_step, partial_dir, publish, resume_or_start, training_key, write_record
 from tests.conftest import TINY_MODEL
 
@@ -91,7 +91,7 @@ def kill_training_after_step(partial: Path, experiment: str, step: int, stop: th
 
 def test_killed_training_resumes_from_its_last_checkpoint(tiny_dataset: Path, tmp_path: Path):
     output, log = tmp_path / "rgb", tmp_path / "train.log"
-    settings = {"model": TINY_MODEL, "rays_per_batch": 128, "iterations": 40, "learning_rate": 0.01, "eval_interval": 3}
+    settings = StageSettings(TINY_MODEL, rays_per_batch=128, iterations=40, learning_rate=0.01, eval_interval=3)
     messages: list[str] = []
 
     stop = threading.Event()

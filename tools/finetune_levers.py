@@ -21,6 +21,7 @@ import argparse
 import gc
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,18 +30,16 @@ import yaml
 from invnerf_seg.evaluation import class_iou, object_colour_match, read_image, render_eval_outputs
 from invnerf_seg.mask_colours import CLASSES_FILE, classify, read_classes
 from invnerf_seg.nerf_model import load_run
-from invnerf_seg.nerf_train import checkpoint_dir, train_stage
+from invnerf_seg.nerf_train import StageSettings, checkpoint_dir, train_stage
 
 
-def base_settings(config: dict, scene: str) -> dict:
+def base_settings(config: dict, scene: str) -> StageSettings:
     """The fine-tuning settings the workflow would use for the scene."""
     preset = config["presets"][config["scenes"][scene]["preset"]]
-    return {
-        "model": preset["model"], "rays_per_batch": preset["rays_per_batch"], "iterations": preset["finetune_iterations"],
-        "learning_rate": preset["finetune_lr"], "eval_interval": config["nerf"]["eval_interval"],
-        "object_share": preset.get("finetune_object_share", 0.0), "object_margin": preset.get("finetune_object_margin", 0),
-        "colour_start": preset.get("finetune_colour_start", "zero"),
-    }
+    return StageSettings(
+        preset["model"], preset["rays_per_batch"], preset["finetune_iterations"], preset["finetune_lr"], config["nerf"]["eval_interval"],
+        object_share=preset.get("finetune_object_share", 0.0), object_margin=preset.get("finetune_object_margin", 0),
+    )
 
 
 def held_out_scores(output: Path, scene: str, mask_dataset: Path, threshold: float) -> dict:
@@ -71,10 +70,9 @@ def main() -> None:
     rows = []
     for spec in args.variant:
         name, _, overrides = spec.partition(":")
-        settings = base_settings(config, args.scene)
+        base = base_settings(config, args.scene)
         changes = yaml.safe_load(overrides) or {}
-        settings.update({key: value for key, value in changes.items() if key != "model"})
-        settings["model"] = {**settings["model"], **changes.get("model", {})}
+        settings = replace(base, **{key: value for key, value in changes.items() if key != "model"}, model={**base.model, **changes.get("model", {})})
         output = args.workdir / "levers" / name
         log = args.workdir / "levers" / f"{name}.log"
         output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,3 +1,6 @@
+# Each method's segmented cloud, and its objects counted.
+
+
 rule export_cloud:
     """Sample the fine-tuned field: dense, visible samples of a class colour form the segmented cloud."""
     input:

@@ -1,33 +1,4 @@
-rule evaluate:
-    """A method's held-out views: PSNR of its RGB model and IoU of its rendered masks; its count against truth."""
-    input:
-        unpack(truth_files),
-        unpack(evaluation_inputs),
-        mask_dataset="results/{scene}/nerf/data_mask",
-        counts="results/{scene}/{method}/count.json",
-        transforms="results/{scene}/poses/transforms.json",
-    output:
-        metrics="results/{scene}/{method}/eval/metrics.json",
-        views="results/{scene}/{method}/eval/views.csv",
-        picture="results/{scene}/{method}/eval/masks.png",
-        rendered_masks="results/{scene}/{method}/eval/masks.npz",
-    log:
-        "logs/{scene}/evaluate_{method}.log",
-    benchmark:
-        "benchmarks/{scene}/evaluate_{method}.tsv"
-    conda:
-        ENV
-    threads: 8
-    resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime=60,
-    params:
-        mask_threshold=config["mask_threshold"],
-        settings=evaluation_settings,
-        posed=lambda wildcards: wildcards.scene in POSED_SCENES,
-    script:
-        "../scripts/evaluate.py"
+# What a person reads: the methods side by side per scene, the training curves, the summary over scenes.
 
 
 rule compare:
@@ -72,37 +43,6 @@ rule compare:
         methods=METHODS,
     script:
         "../scripts/compare_methods.py"
-
-
-rule density_profiles:
-    """The paper's field-density analysis: density along object and background rays before and after fine-tuning."""
-    input:
-        rgb_run="results/{scene}/nerf/rgb",
-        seg_run="results/{scene}/nerf/seg",
-        mask_dataset="results/{scene}/nerf/data_mask",
-    output:
-        picture=report(
-            "results/{scene}/analysis/density_profiles.png",
-            caption="../report/density_profiles.rst",
-            category="Field density",
-            subcategory="{scene}",
-            labels={"figure": "density along rays"},
-        ),
-        summary="results/{scene}/analysis/density_summary.json",
-        profiles="results/{scene}/analysis/density_profiles.npz",
-    log:
-        "logs/{scene}/density_profiles.log",
-    conda:
-        ENV
-    threads: 2
-    resources:
-        gpu=1,
-        mem_mb=4000,
-        runtime=20,
-    params:
-        settings=config["analysis"],
-    script:
-        "../scripts/density_profiles.py"
 
 
 rule training_curves:
