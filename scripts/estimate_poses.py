@@ -12,10 +12,11 @@ from invnerf_seg.step import fail, start_step
 
 
 def main(snakemake) -> None:
-    logger = start_step(snakemake.log[0], "poses")
+    logger = start_step(snakemake.log[0], snakemake.rule)
     params = snakemake.params
     frames_dir, work_dir = Path(snakemake.input.frames), Path(snakemake.output.colmap)
     frames = list_frames(frames_dir)
+    logger.info("COLMAP: %s matching of %d frames, camera model %s", params.matching, len(frames), params.camera_model)
     try:
         image_dir, scale = colmap_poses.sfm_images(frames_dir, work_dir, params.max_width)
         if scale != 1.0:

@@ -22,6 +22,7 @@ import yaml
 from PIL import Image
 
 from invnerf_seg.cloud_io import read_ply
+from invnerf_seg.demo_scene import SceneSpec, build_scene, orbit_camera_to_world, render
 from invnerf_seg.metrics import similarity_transform
 from tests.config_reruns import NOT_CHANGED, first_jobs, jobs_with_own_reason, leaf_keys, with_key_changed
 from tests.posed_data import write_posed_dataset
@@ -133,10 +134,54 @@ def test_mobilesam_masks_of_a_video_wait_for_the_poses(tmp_path: Path):
     assert jobs_of(result.stdout).get("poses") == 1
 
 
+def write_photo_folder(photos: Path, masks: Path, count: int = 14) -> dict[str, np.ndarray]:
+    """Renders of a demo plant around a half orbit, saved as a phone would: JPEG, names in no capture order, one turned by EXIF.
+
+    Returns each photo's upright picture by stem; the masks (named like the photos) are the renders' fruit pixels.
+    """
+    spec = SceneSpec(seed=5, n_fruits=4, width=320, height=240, supersampling=1)
+    scene = build_scene(spec)
+    photos.mkdir(parents=True)
+    masks.mkdir(parents=True)
+    order = np.random.default_rng(3).permutation(count)
+    upright = {}
+    for index in range(count):
+        image, labels = render(scene, spec, orbit_camera_to_world(scene, spec, index / 28))
+        stem = f"IMG_{4000 + int(order[index])}"
+        upright[stem] = image
+        Image.fromarray(((labels > 0) * 255).astype(np.uint8)).save(masks / f"{stem}.png")
+        if index == 5:  # held sideways: stored a quarter turn back, shown upright through EXIF orientation 6
+            exif = Image.Exif()
+            exif[0x0112] = 6
+            Image.fromarray(np.ascontiguousarray(np.rot90(image, k=1))).save(photos / f"{stem}.JPG", exif=exif, quality=95)
+        else:
+            Image.fromarray(image).save(photos / f"{stem}.jpg", quality=95)
+    return upright
+
+
+def test_a_photo_folder_is_posed_by_colmap_and_masked(tmp_path: Path):
+    """Real run of the photo path to the masks: upright frames named after the photos, COLMAP's exhaustive matching, masks."""
+    upright = write_photo_folder(tmp_path / "data" / "photos", tmp_path / "data" / "photo_masks")
+    workdir = workdir_with_config(tmp_path, lambda c: (c["scenes"].clear(), add_scenes(
+        c, plant={"images": "data/photos", "masks": {"source": "provided", "path": "data/photo_masks"}})))
+    result = snakemake(workdir, "--cores", "2", "results/plant/masks_overlay.png", "results/plant/poses/transforms.json", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "rule import_images" in result.stderr and "rule frames" not in result.stderr
+    frames = workdir / "results" / "plant" / "frames"
+    assert sorted(path.stem for path in frames.glob("*.png")) == sorted(upright)
+    for stem, image in upright.items():  # every frame upright, the turned photo too (up to JPEG loss)
+        assert np.abs(np.asarray(Image.open(frames / f"{stem}.png")).astype(int) - image.astype(int)).mean() < 6, stem
+    assert "exhaustive matching of 14 frames" in (workdir / "logs" / "plant" / "poses.log").read_text()  # photos have no known order
+    transforms = json.loads((workdir / "results" / "plant" / "poses" / "transforms.json").read_text())
+    assert sorted(Path(frame["file_path"]).stem for frame in transforms["frames"]) == sorted(upright)  # every photo posed
+    assert sorted(path.stem for path in (workdir / "results" / "plant" / "masks").glob("*.png")) == sorted(upright)
+
+
 @pytest.mark.parametrize(
     "scene, message",
     [
         ({"video": "a.mp4", "posed": "data", "masks": {"source": "dataset"}}, "exactly one of `video`"),
+        ({"video": "a.mp4", "images": "photos", "masks": {"source": "provided", "path": "m"}}, "exactly one of `video`"),
         ({"video": "a.mp4", "masks": {"source": "dataset"}}, "masks.source 'dataset' reads a posed dataset"),
         ({"video": "a.mp4", "masks": {"source": "labelme"}}, "masks.source is 'labelme' but masks.path is not set"),
     ],
