@@ -41,6 +41,7 @@ class CountParams:
     merge_distance_fraction: float = 0.5
     split_ratio: float = 1.6
     max_split: int = 4
+    typical_min_fraction: float = 0.6
 
 
 def remove_outliers(points: np.ndarray, neighbours: int, std_ratio: float) -> np.ndarray:
@@ -204,6 +205,25 @@ def describe_objects(points: np.ndarray, labels: np.ndarray, object_class: int |
     return objects
 
 
+def typical_cluster_points(points: np.ndarray, labels: np.ndarray, object_diameter: float, min_fraction: float) -> tuple[float, str]:
+    """The point count of a typical object: the median over the clusters at least `min_fraction` of the object diameter wide.
+
+    Floaters and fragments are excluded so that they cannot set the scale: with
+    one fruit and two floaters, the median of all three clusters is a
+    floater's, which then passes for an object. Only when no cluster is that
+    wide does the median run over all clusters. Returns the count and which
+    clusters it came from.
+    """
+    ids = np.unique(labels[labels != NOISE])
+    if len(ids) == 0:
+        return 0.0, "no cluster"
+    counts = np.array([(labels == label).sum() for label in ids])
+    wide = np.array([diameter(points[labels == label]) >= min_fraction * object_diameter for label in ids])
+    if wide.any():
+        return float(np.median(counts[wide])), f"{int(wide.sum())} of {len(ids)} clusters at least {min_fraction:g} of the object diameter wide"
+    return float(np.median(counts)), f"all {len(ids)} clusters (none is {min_fraction:g} of the object diameter wide)"
+
+
 def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, np.ndarray, dict]:
     """The cleaned cloud, its object labels, and what was decided on the way.
 
@@ -218,8 +238,7 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
     object_diameter = estimate_object_diameter(cleaned) if estimated else float(params.object_diameter)
     sampled = voxel_downsample(cleaned, params.voxel_fraction * object_diameter)
     labels = DBSCAN(eps=params.eps_fraction * object_diameter, min_samples=params.min_samples).fit_predict(sampled)
-    counts = np.bincount(labels[labels != NOISE]) if (labels != NOISE).any() else np.zeros(0)
-    typical = float(np.median(counts[counts > 0])) if len(counts) else 0.0
+    typical, typical_from = typical_cluster_points(sampled, labels, object_diameter, params.typical_min_fraction)
     labels = merge_small_clusters(sampled, labels, params.merge_fraction * typical, params.merge_distance_fraction * object_diameter)
     labels, ward_subsampled = split_large_clusters(sampled, labels, typical, object_diameter, params.split_ratio, params.max_split)
     decisions = {
@@ -229,6 +248,7 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
         "points_after_outliers": int(len(cleaned)),
         "points_after_voxels": int(len(sampled)),
         "typical_cluster_points": typical,
+        "typical_from": typical_from,
         "clusters_split_on_a_subset": ward_subsampled,  # larger than MAX_WARD_POINTS: Ward on a random subset
     }
     return sampled, relabel(labels), decisions

@@ -176,3 +176,12 @@ def test_a_million_point_cluster_is_counted_within_2_gb():
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["peak_mb"] < 2048 and report["subset"] == 1 and report["count"] == 10 + 4
+
+
+def test_a_single_fruit_with_floaters_is_one(rng):
+    """One fruit and two small floaters: the median of all three clusters would be a floater's, which would then pass for an object."""
+    fruit = sphere_surface((0, 0, 0), 0.05, 4000, rng)
+    floaters = [sphere_surface((0.4, 0, 0), 0.012, 300, rng), sphere_surface((0, 0.5, 0), 0.008, 120, rng)]
+    _, labels, decisions = count_objects(np.concatenate([fruit, *floaters]), CountParams(object_diameter=0.1))
+    assert labels.max() + 1 == 1
+    assert decisions["typical_from"].startswith("1 of 3 clusters")
