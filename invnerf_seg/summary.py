@@ -1,4 +1,4 @@
-"""Tables across scenes: metrics and counts per scene, time and memory per stage."""
+"""Tables across scenes: metrics and counts per scene, traits per object, time and memory per stage."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ def timing_row(benchmark_path: Path) -> dict:
     with Path(benchmark_path).open() as handle:
         record = next(csv.DictReader(handle, delimiter="\t"))
     return {"scene": benchmark_path.parent.name, "stage": benchmark_path.stem, "seconds": float(record["s"]), "max_rss_mb": record["max_rss"]}
+
+
+def traits_of(traits_path: Path) -> list[dict]:
+    """The rows of one method's traits table (results/<scene>/<method>/traits.csv), each with its scene and method first."""
+    with Path(traits_path).open(newline="") as handle:
+        return [{"scene": traits_path.parent.parent.name, "method": traits_path.parent.name, **row} for row in csv.DictReader(handle)]
 
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:

@@ -79,14 +79,22 @@ rule fruitnerf_cloud:
 
 
 rule count:
-    """Cluster a method's cloud into objects per class (outliers, voxels, DBSCAN, merge, split) and count them."""
+    """Cluster a method's cloud into objects per class (outliers, voxels, DBSCAN, merge, split), count them, and tabulate their traits."""
     input:
         cloud=method_cloud,
         mask_dataset="results/{scene}/nerf/data_mask",
         masks="results/{scene}/masks",
+        frames="results/{scene}/frames",
         transforms="results/{scene}/poses/transforms.json",
     output:
         counts="results/{scene}/{method}/count.json",
+        traits=report(
+            "results/{scene}/{method}/traits.csv",
+            caption="../report/traits.rst",
+            category="Traits",
+            subcategory="{scene}",
+            labels={"method": "{method}", "table": "traits per object"},
+        ),
         clusters="results/{scene}/{method}/clusters.ply",
         picture=report(
             "results/{scene}/{method}/clusters.png",
@@ -108,5 +116,6 @@ rule count:
     params:
         settings=config["count"],
         one_class=lambda wildcards: KNOWN_METHODS[wildcards.method].one_class,
+        unit=scene_unit,
     script:
         "../scripts/count_objects.py"

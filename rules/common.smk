@@ -74,6 +74,13 @@ def scene_stages(scene):
     return INPUT_STAGES[scene_kind(scene)] + MODEL_STAGES
 
 
+def scene_unit(wildcards):
+    """The unit of the scene's 3D outputs: a posed dataset's own, or COLMAP's arbitrary scale."""
+    if wildcards.scene in POSED_SCENES:
+        return "units of the posed dataset"
+    return "scene units (COLMAP, arbitrary scale)"
+
+
 def colmap_matching(wildcards):
     """How COLMAP pairs the frames: the scene's `matching`, else exhaustive for photos (in no known order) and poses.matching for videos."""
     default = "exhaustive" if wildcards.scene in IMAGE_SCENES else config["poses"]["matching"]

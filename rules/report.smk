@@ -70,13 +70,17 @@ rule training_curves:
 
 
 rule summary:
-    """One table of every scene's and method's metrics and counts, and one of every stage's time and peak memory."""
+    """One table of every scene's and method's metrics and counts, one of every object's traits, and one of every stage's time and peak memory."""
     input:
         metrics=expand("results/{scene}/{method}/eval/metrics.json", scene=SCENES, method=METHODS),
+        traits=expand("results/{scene}/{method}/traits.csv", scene=SCENES, method=METHODS),
         benchmarks=[f"benchmarks/{scene}/{stage}.tsv" for scene in SCENES for stage in scene_stages(scene)],
     output:
         csv=report("results/summary.csv", caption="../report/summary.rst", category="Summary", labels={"figure": "all scenes and methods"}),
         json="results/summary.json",
+        traits=report(
+            "results/traits.csv", caption="../report/traits_summary.rst", category="Summary", labels={"figure": "traits of every object"}
+        ),
         timings=report(
             "results/timings.csv", caption="../report/timings.rst", category="Summary", labels={"figure": "time and memory per stage"}
         ),

@@ -10,10 +10,12 @@ from invnerf_seg.clustering import CountParams, count_by_class
 from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
 from invnerf_seg.object_size import object_diameter_setting
 from invnerf_seg.step import start_step
+from invnerf_seg.summary import write_csv
+from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows
 
 
 def main(snakemake) -> None:
-    logger = start_step(snakemake.log[0], f"count {snakemake.wildcards.method}")
+    logger = start_step(snakemake.log[0], snakemake.rule)
     settings = dict(snakemake.params.settings)
     points, colours = read_ply(Path(snakemake.input.cloud))
     transforms = json.loads(Path(snakemake.input.transforms).read_text())
@@ -34,9 +36,12 @@ def main(snakemake) -> None:
         "object_diameter": {"value": size, "source": size_source},
         "clustering": counted.decisions,
         "frame": "world frame of the scene's transforms.json",
+        "unit": snakemake.params.unit,
     }
     Path(snakemake.output.counts).write_text(json.dumps(result, indent=2))
     sampled, labels = counted.points, counted.labels
+    colours = object_colours(sampled, labels, len(objects), transforms, Path(snakemake.input.frames), Path(snakemake.input.masks))
+    write_csv(Path(snakemake.output.traits), TRAIT_COLUMNS, traits_rows(objects, sampled, labels, colours, snakemake.params.unit))
     write_ply(Path(snakemake.output.clusters), sampled, label_colours(labels))
     centres = np.array([obj["centre"] for obj in objects]).reshape(-1, 3)
     cloud_picture(Path(snakemake.output.picture), sampled, label_colours(labels), f"{len(objects)} objects", extra=centres)

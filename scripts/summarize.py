@@ -4,14 +4,17 @@ import json
 from pathlib import Path
 
 from invnerf_seg.step import start_step
-from invnerf_seg.summary import SUMMARY_COLUMNS, TIMING_COLUMNS, summary_row, timing_row, write_csv
+from invnerf_seg.summary import SUMMARY_COLUMNS, TIMING_COLUMNS, summary_row, timing_row, traits_of, write_csv
+from invnerf_seg.traits import TRAIT_COLUMNS
 
 
 def main(snakemake) -> None:
-    logger = start_step(snakemake.log[0], "summary")
+    logger = start_step(snakemake.log[0], snakemake.rule)
     rows = [summary_row(json.loads(Path(path).read_text())) for path in snakemake.input.metrics]
     write_csv(Path(snakemake.output.csv), SUMMARY_COLUMNS, rows)
     Path(snakemake.output.json).write_text(json.dumps(rows, indent=2))
+    traits = [row for path in snakemake.input.traits for row in traits_of(Path(path))]
+    write_csv(Path(snakemake.output.traits), ["scene", "method", *TRAIT_COLUMNS], traits)
     timings = [timing_row(Path(path)) for path in snakemake.input.benchmarks]
     write_csv(Path(snakemake.output.timings), TIMING_COLUMNS, timings)
     for row in rows:
