@@ -5,7 +5,9 @@ for real: COLMAP must register every extracted frame (so the ground and the
 backdrop carry high-contrast texture), the NeRF must see a bounded scene (so a
 textured backdrop sphere encloses everything and no ray escapes to the sky),
 and the count must have a known answer (so fruits are separate spheres whose
-centres and per-pixel masks we know exactly).
+centres and per-pixel masks we know exactly). Two printed ArUco markers of a
+known size can lie on the ground, so that a metric scale can be found and the
+fruits' sizes checked in millimetres.
 
 World frame: metres-like units, z up, the plant's stem on the z axis.
 Cameras follow nerfstudio's convention: OpenGL camera-to-world matrices
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from scipy import ndimage
 
@@ -26,6 +29,12 @@ BACKDROP_RADIUS = 5.0
 BACKGROUND_LABEL = 0
 PLANT_LABEL = 1
 FRUIT_LABEL_OFFSET = 2  # fruit i carries label FRUIT_LABEL_OFFSET + i
+# The ground markers: OpenCV's 4x4 ArUco dictionary, ids 0 to 3, around the stem at this distance, a quarter turn
+# apart, so that every view of the orbit sees some beside the plant rather than behind it.
+MARKER_DICTIONARY = "DICT_4X4_50"
+MARKER_IDS = (0, 1, 2, 3)
+MARKER_RING = 0.6
+MARKER_AZIMUTHS = (np.pi / 4, 3 * np.pi / 4, 5 * np.pi / 4, 7 * np.pi / 4)
 
 
 @dataclass
@@ -44,6 +53,7 @@ class SceneSpec:
     supersampling: int = 2
     fruit_radius: tuple[float, float] = (0.055, 0.075)
     mask_values: str = "binary"  # "binary": fruit 255; "instance": fruit k has grey value k (for masks.encoding: instance)
+    marker_size: float | None = None  # side of each ground marker's black square in metres (None: no markers)
 
 
 @dataclass
@@ -58,6 +68,32 @@ class Ellipsoid:
 
 
 @dataclass
+class GroundMarker:
+    """A printed ArUco marker lying flat on the ground: its sheet of cells (quiet zone, black border, bits), 255 white."""
+
+    marker_id: int
+    centre: np.ndarray  # (x, y) on the ground
+    size: float  # side of the black square
+    cells: np.ndarray  # (n + 4) x (n + 4) sheet, row 0 at +y
+
+    @property
+    def cell(self) -> float:
+        return self.size / (len(self.cells) - 2)
+
+
+def ground_markers(size: float) -> list[GroundMarker]:
+    """The demo's markers of the given size, with a one-cell white margin around each, as printed on paper."""
+    dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, MARKER_DICTIONARY))
+    markers = []
+    for marker_id, azimuth in zip(MARKER_IDS, MARKER_AZIMUTHS):
+        side = dictionary.markerSize + 2
+        cells = np.full((side + 2, side + 2), 255, dtype=np.uint8)
+        cells[1:-1, 1:-1] = cv2.aruco.generateImageMarker(dictionary, marker_id, side, borderBits=1)
+        markers.append(GroundMarker(marker_id, MARKER_RING * np.array([np.cos(azimuth), np.sin(azimuth)]), size, cells))
+    return markers
+
+
+@dataclass
 class Scene:
     """Everything needed to render a frame and to state the truth."""
 
@@ -67,6 +103,7 @@ class Scene:
     ground_texture: np.ndarray
     backdrop_texture: np.ndarray
     look_at: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 0.38]))
+    markers: list[GroundMarker] = field(default_factory=list)
 
 
 def _value_noise(rng: np.random.Generator, shape: tuple[int, int], octaves: list[int]) -> np.ndarray:
@@ -173,6 +210,7 @@ def build_scene(spec: SceneSpec) -> Scene:
         fruit_radii=np.array(radii),
         ground_texture=_ground_texture(rng),
         backdrop_texture=_backdrop_texture(rng),
+        markers=ground_markers(spec.marker_size) if spec.marker_size else [],
     )
     if spec.orbit_centre == "fruits":
         scene.look_at = scene.fruit_centres.mean(axis=0)
@@ -256,7 +294,13 @@ def trace(scene: Scene, origins: np.ndarray, directions: np.ndarray) -> tuple[np
     on_ground = (t_ground > 1e-6) & (t_ground < nearest) & (np.hypot(ground_hits[:, 0], ground_hits[:, 1]) < GROUND_RADIUS)
     nearest[on_ground] = t_ground[on_ground]
     texel = (ground_hits[on_ground, :2] / (2 * GROUND_RADIUS)) + 0.5
-    colours[on_ground] = _shade(_sample_texture(scene.ground_texture, texel[:, 1], texel[:, 0]), np.tile([0.0, 0.0, 1.0], (on_ground.sum(), 1)))
+    albedo = _sample_texture(scene.ground_texture, texel[:, 1], texel[:, 0])
+    for marker in scene.markers:  # paper on the soil: matte white and black cells
+        cells = (ground_hits[on_ground, :2] - marker.centre) / marker.cell + len(marker.cells) / 2
+        on_paper = np.all((cells >= 0) & (cells < len(marker.cells)), axis=1)
+        column, row = np.floor(cells[on_paper]).astype(int).T
+        albedo[on_paper] = (0.05 + 0.8 * marker.cells[len(marker.cells) - 1 - row, column] / 255.0)[:, None]
+    colours[on_ground] = _shade(albedo, np.tile([0.0, 0.0, 1.0], (on_ground.sum(), 1)))
 
     for ellipsoid in scene.ellipsoids:
         # Only rays passing within the bounding sphere can hit: test those alone.
@@ -295,6 +339,8 @@ def scene_truth(scene: Scene) -> dict:
         "centres": scene.fruit_centres.tolist(),
         "radii": scene.fruit_radii.tolist(),
         "object_diameter": float(2 * np.median(scene.fruit_radii)),
+        **({"markers": {"dictionary": MARKER_DICTIONARY, "ids": [m.marker_id for m in scene.markers], "size": scene.markers[0].size}}
+           if scene.markers else {}),
     }
 
 

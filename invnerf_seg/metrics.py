@@ -42,10 +42,12 @@ def match_objects(predicted: np.ndarray, true: np.ndarray, max_distance: float) 
     predicted = np.asarray(predicted, dtype=np.float64).reshape(-1, 3)
     true = np.asarray(true, dtype=np.float64).reshape(-1, 3)
     matched_distances: list[float] = []
+    pairs: list[list[int]] = []
     if len(predicted) and len(true):
         distances = np.linalg.norm(predicted[:, None] - true[None], axis=2)
         rows, cols = linear_sum_assignment(distances)
-        matched_distances = [float(distances[r, c]) for r, c in zip(rows, cols) if distances[r, c] <= max_distance]
+        pairs = [[int(r), int(c)] for r, c in zip(rows, cols) if distances[r, c] <= max_distance]
+        matched_distances = [float(distances[r, c]) for r, c in pairs]
     tp = len(matched_distances)
     precision = tp / len(predicted) if len(predicted) else 0.0
     recall = tp / len(true) if len(true) else 0.0
@@ -59,4 +61,5 @@ def match_objects(predicted: np.ndarray, true: np.ndarray, max_distance: float) 
         "f1": f1,
         "mean_centre_error": float(np.mean(matched_distances)) if matched_distances else None,
         "max_match_distance": max_distance,
+        "pairs": pairs,  # [detection index, true object index] of each match
     }

@@ -85,7 +85,7 @@ rule count:
         mask_dataset="results/{scene}/nerf/data_mask",
         masks="results/{scene}/masks",
         frames="results/{scene}/frames",
-        transforms="results/{scene}/poses/transforms.json",
+        transforms=scene_transforms,
     output:
         counts="results/{scene}/{method}/count.json",
         traits=report(

@@ -13,8 +13,9 @@ SCENE_KINDS = ("video", "images", "posed")
 VIDEO_SCENES = [name for name, scene in config["scenes"].items() if "video" in scene]
 IMAGE_SCENES = [name for name, scene in config["scenes"].items() if "images" in scene]
 POSED_SCENES = [name for name, scene in config["scenes"].items() if "posed" in scene]
-# Scenes whose frames COLMAP poses: videos and photo folders.
+# Scenes whose frames COLMAP poses: videos and photo folders; those of them with a scale reference are rescaled to metres.
 COLMAP_SCENES = VIDEO_SCENES + IMAGE_SCENES
+SCALED_SCENES = [name for name in COLMAP_SCENES if "scale" in config["scenes"][name]]
 # Per-scene stages, in DAG order, whose Snakemake benchmarks make results/timings.csv.
 INPUT_STAGES = {"video": ["frames", "poses"], "images": ["import_images", "poses"], "posed": ["import_posed"]}
 METHODS = list(config["methods"])
@@ -37,6 +38,10 @@ for _name, _scene in config["scenes"].items():
     if sum(kind in _scene for kind in SCENE_KINDS) != 1:
         raise WorkflowError(
             f"scene {_name!r} needs exactly one of `video` (a video file), `images` (a folder of photos) or `posed` (a posed dataset folder)"
+        )
+    if "scale" in _scene and "posed" in _scene:
+        raise WorkflowError(
+            f"scene {_name!r}: a posed dataset keeps its own units; `scale` is for videos and photo folders (posed by COLMAP)"
         )
     if _scene["preset"] not in config["presets"]:
         raise WorkflowError(
@@ -71,11 +76,19 @@ def scene_kind(scene):
 
 def scene_stages(scene):
     """The stages a scene runs, in DAG order (posed datasets skip frames and poses)."""
-    return INPUT_STAGES[scene_kind(scene)] + MODEL_STAGES
+    return INPUT_STAGES[scene_kind(scene)] + (["scale"] if scene in SCALED_SCENES else []) + MODEL_STAGES
+
+
+def scene_transforms(wildcards):
+    """The cameras the NeRF datasets and every 3D output are made in: in metres when the scene has a scale reference."""
+    folder = "scale" if wildcards.scene in SCALED_SCENES else "poses"
+    return f"results/{wildcards.scene}/{folder}/transforms.json"
 
 
 def scene_unit(wildcards):
-    """The unit of the scene's 3D outputs: a posed dataset's own, or COLMAP's arbitrary scale."""
+    """The unit of the scene's 3D outputs: metres from its scale reference, a posed dataset's own, or COLMAP's arbitrary scale."""
+    if wildcards.scene in SCALED_SCENES:
+        return f"metres (scale: results/{wildcards.scene}/scale/scale.json)"
     if wildcards.scene in POSED_SCENES:
         return "units of the posed dataset"
     return "scene units (COLMAP, arbitrary scale)"

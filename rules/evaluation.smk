@@ -8,7 +8,7 @@ rule evaluate:
         unpack(evaluation_inputs),
         mask_dataset="results/{scene}/nerf/data_mask",
         counts="results/{scene}/{method}/count.json",
-        transforms="results/{scene}/poses/transforms.json",
+        transforms=scene_transforms,
     output:
         metrics="results/{scene}/{method}/eval/metrics.json",
         views="results/{scene}/{method}/eval/views.csv",

@@ -86,6 +86,39 @@ rule poses:
         "../scripts/estimate_poses.py"
 
 
+rule scale:
+    """The scene's metric scale from its reference (printed ArUco markers, or a known camera distance), and its cameras in metres."""
+    input:
+        frames="results/{scene}/frames",
+        transforms="results/{scene}/poses/transforms.json",
+    output:
+        transforms="results/{scene}/scale/transforms.json",
+        report="results/{scene}/scale/scale.json",
+        picture=report(
+            "results/{scene}/scale/markers.png",
+            caption="../report/markers.rst",
+            category="Scale",
+            subcategory="{scene}",
+            labels={"figure": "scale markers"},
+        ),
+    log:
+        "logs/{scene}/scale.log",
+    benchmark:
+        "benchmarks/{scene}/scale.tsv"
+    wildcard_constraints:
+        scene=alternatives(SCALED_SCENES),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        reference=lambda wildcards: scene_config(wildcards)["scale"],
+    script:
+        "../scripts/scale_scene.py"
+
+
 rule import_posed:
     """A posed dataset (transforms.json + images/, FruitNeRF layout) enters here, skipping frames and poses."""
     input:

@@ -1,7 +1,7 @@
 rule nerf_data:
     """The RGB and the mask dataset of a scene, resized for training, with one shared transforms.json."""
     input:
-        transforms="results/{scene}/poses/transforms.json",
+        transforms=scene_transforms,
         frames="results/{scene}/frames",
         masks="results/{scene}/masks",
     output:

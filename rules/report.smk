@@ -2,12 +2,13 @@
 
 
 rule compare:
-    """The scene's methods side by side: counts, mean IoU and PSNR with paired t-tests, masks and clouds pictures."""
+    """The scene's methods side by side: counts, mean IoU and PSNR with paired t-tests, masks and clouds pictures, an interactive 3D view."""
     input:
         metrics=expand("results/{{scene}}/{method}/eval/metrics.json", method=METHODS),
         views=expand("results/{{scene}}/{method}/eval/views.csv", method=METHODS),
         rendered_masks=expand("results/{{scene}}/{method}/eval/masks.npz", method=METHODS),
         clusters=expand("results/{{scene}}/{method}/clusters.ply", method=METHODS),
+        counts=expand("results/{{scene}}/{method}/count.json", method=METHODS),
     output:
         csv=report(
             "results/{scene}/comparison.csv",
@@ -30,6 +31,13 @@ rule compare:
             category="Comparison",
             subcategory="{scene}",
             labels={"figure": "clustered clouds"},
+        ),
+        view=report(
+            "results/{scene}/comparison_3d.html",
+            caption="../report/comparison_3d.rst",
+            category="Comparison",
+            subcategory="{scene}",
+            labels={"figure": "interactive 3D view"},
         ),
     log:
         "logs/{scene}/compare.log",

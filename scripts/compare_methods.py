@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from invnerf_seg.cloud_io import clouds_sheet, read_ply
+from invnerf_seg.cloud_view import interactive_clouds
 from invnerf_seg.evaluation import methods_mask_sheet
 from invnerf_seg.statistics import comparison_rows
 from invnerf_seg.step import start_step
@@ -27,7 +28,7 @@ def read_views(path: Path) -> dict[str, dict[str, float]]:
 
 
 def main(snakemake) -> None:
-    logger = start_step(snakemake.log[0], "compare")
+    logger = start_step(snakemake.log[0], snakemake.rule)
     methods = snakemake.params.methods
     metrics = {method: json.loads(Path(path).read_text()) for method, path in zip(methods, snakemake.input.metrics)}
     per_view = {method: read_views(path) for method, path in zip(methods, snakemake.input.views)}
@@ -47,11 +48,11 @@ def main(snakemake) -> None:
     masks = {method: np.load(path) for method, path in zip(methods, snakemake.input.rendered_masks)}
     first = masks[methods[0]]
     methods_mask_sheet(list(first["true"].astype(float)), {m: list(masks[m]["rendered"].astype(float)) for m in methods}, Path(snakemake.output.masks))
-    clouds = {}
-    for method, path in zip(methods, snakemake.input.clusters):
-        points, colours = read_ply(Path(path))
-        clouds[f"{method}: {metrics[method]['count_predicted']} objects"] = (points, colours)
-    clouds_sheet(Path(snakemake.output.clouds), clouds)
+    clusters = {method: read_ply(Path(path)) for method, path in zip(methods, snakemake.input.clusters)}
+    clouds_sheet(Path(snakemake.output.clouds), {f"{m}: {metrics[m]['count_predicted']} objects": clusters[m] for m in methods})
+    counts = {method: json.loads(Path(path).read_text()) for method, path in zip(methods, snakemake.input.counts)}
+    interactive_clouds(Path(snakemake.output.view), {m: (*clusters[m], counts[m]["objects"]) for m in methods},
+                       f"{snakemake.wildcards.scene}: clustered clouds", counts[methods[0]].get("unit", "scene units"))
 
 
 if __name__ == "__main__":

@@ -182,6 +182,8 @@ def test_a_photo_folder_is_posed_by_colmap_and_masked(tmp_path: Path):
     [
         ({"video": "a.mp4", "posed": "data", "masks": {"source": "dataset"}}, "exactly one of `video`"),
         ({"video": "a.mp4", "images": "photos", "masks": {"source": "provided", "path": "m"}}, "exactly one of `video`"),
+        ({"posed": "data", "masks": {"source": "dataset"}, "scale": {"camera_distance": {"frames": ["a.png", "b.png"], "metres": 1.0}}},
+         "a posed dataset keeps its own units"),
         ({"video": "a.mp4", "masks": {"source": "dataset"}}, "masks.source 'dataset' reads a posed dataset"),
         ({"video": "a.mp4", "masks": {"source": "labelme"}}, "masks.source is 'labelme' but masks.path is not set"),
     ],
