@@ -178,18 +178,37 @@ def fit_sphere(points: np.ndarray) -> tuple[np.ndarray, float] | None:
     return centre, radius
 
 
+def principal_extents(points: np.ndarray) -> np.ndarray:
+    """The object's extent along its three principal axes, longest first (length, width, thickness).
+
+    The extents run between the extreme points: the statistical outliers are
+    removed before clustering, and a percentile would cut the thin tips of a
+    pod. The cloud holds the surfaces the cameras saw, so a fruit seen from
+    one side has a thickness of about half its width.
+    """
+    if len(points) < 3:
+        return np.zeros(3)
+    centred = points - points.mean(axis=0)
+    _, _, axes = np.linalg.svd(centred, full_matrices=False)
+    along = centred @ axes.T
+    return np.sort(along.max(axis=0) - along.min(axis=0))[::-1]
+
+
 def describe_objects(points: np.ndarray, labels: np.ndarray, object_class: int | None = None) -> list[dict]:
     """Centre, point count, extent and size of each object, in the cloud's world units.
 
     `diameter` and `volume` come from a sphere fitted to the object's points
     (`size_from: sphere`), or from their spread when no sphere fits
-    (`size_from: spread`, 4 x the RMS distance to their mean).
+    (`size_from: spread`, 4 x the RMS distance to their mean). `length`,
+    `width` and `thickness` are its extents along its principal axes: a pod
+    is long, which one diameter cannot say.
     """
     objects = []
     for label in range(labels.max() + 1 if len(labels) else 0):
         members = points[labels == label]
         sphere = fit_sphere(members)
         centre, size, size_from = (sphere[0], 2.0 * sphere[1], "sphere") if sphere else (members.mean(axis=0), diameter(members), "spread")
+        length, width, thickness = principal_extents(members)
         objects.append(
             {
                 "id": label,
@@ -200,6 +219,9 @@ def describe_objects(points: np.ndarray, labels: np.ndarray, object_class: int |
                 "diameter": float(size),
                 "volume": float(np.pi / 6.0 * size**3),
                 "size_from": size_from,
+                "length": float(length),
+                "width": float(width),
+                "thickness": float(thickness),
             }
         )
     return objects

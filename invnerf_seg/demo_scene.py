@@ -54,6 +54,8 @@ class SceneSpec:
     fruit_radius: tuple[float, float] = (0.055, 0.075)
     mask_values: str = "binary"  # "binary": fruit 255; "instance": fruit k has grey value k (for masks.encoding: instance)
     marker_size: float | None = None  # side of each ground marker's black square in metres (None: no markers)
+    fruit_shape: str = "round"  # "round": spheres; "pod": hanging ellipsoids `pod_elongation` times longer than wide
+    pod_elongation: float = 3.0
 
 
 @dataclass
@@ -100,6 +102,7 @@ class Scene:
     ellipsoids: list[Ellipsoid]
     fruit_centres: np.ndarray
     fruit_radii: np.ndarray
+    fruit_lengths: np.ndarray  # longest extent of each fruit (a round one's diameter)
     ground_texture: np.ndarray
     backdrop_texture: np.ndarray
     look_at: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, 0.38]))
@@ -186,6 +189,9 @@ def build_scene(spec: SceneSpec) -> Scene:
         green = np.array([0.12, rng.uniform(0.42, 0.62), 0.10])
         ellipsoids.append(Ellipsoid(centre, axes, green, PLANT_LABEL, pattern=0.25))
 
+    if spec.fruit_shape not in ("round", "pod"):
+        raise ValueError(f"demo fruit_shape must be 'round' or 'pod', not {spec.fruit_shape!r}")
+    long_factor = spec.pod_elongation if spec.fruit_shape == "pod" else 1.0
     centres: list[np.ndarray] = []
     radii: list[float] = []
     attempts = 0
@@ -197,17 +203,24 @@ def build_scene(spec: SceneSpec) -> Scene:
         azimuth = rng.uniform(0, 2 * np.pi)
         distance = rng.uniform(0.2, 0.38)
         candidate = np.array([distance * np.cos(azimuth), distance * np.sin(azimuth), rng.uniform(0.14, 0.78)])
-        if all(np.linalg.norm(candidate - c) > radius + r + 0.05 for c, r in zip(centres, radii)):
+        if all(np.linalg.norm(candidate - c) > long_factor * (radius + r) + 0.05 for c, r in zip(centres, radii)):
             centres.append(candidate)
             radii.append(radius)
+    axes_of = []
     for index, (centre, radius) in enumerate(zip(centres, radii)):
         red = np.array([rng.uniform(0.75, 0.95), rng.uniform(0.08, 0.3), 0.06])
-        ellipsoids.append(Ellipsoid(centre, np.eye(3) * radius, red, FRUIT_LABEL_OFFSET + index, pattern=0.15))
+        axes = np.eye(3) * radius
+        if spec.fruit_shape == "pod":  # hanging, tilted at random: the long axis points down and out
+            hang = np.array([*rng.normal(size=2), -rng.uniform(1.0, 2.5)])
+            axes = _rotation_to(hang) @ np.diag([long_factor * radius, radius, radius])
+        axes_of.append(axes)
+        ellipsoids.append(Ellipsoid(centre, axes, red, FRUIT_LABEL_OFFSET + index, pattern=0.15))
 
     scene = Scene(
         ellipsoids=ellipsoids,
         fruit_centres=np.array(centres),
         fruit_radii=np.array(radii),
+        fruit_lengths=np.array([2 * np.linalg.svd(axes, compute_uv=False).max() for axes in axes_of]),
         ground_texture=_ground_texture(rng),
         backdrop_texture=_backdrop_texture(rng),
         markers=ground_markers(spec.marker_size) if spec.marker_size else [],
@@ -339,6 +352,7 @@ def scene_truth(scene: Scene) -> dict:
         "centres": scene.fruit_centres.tolist(),
         "radii": scene.fruit_radii.tolist(),
         "object_diameter": float(2 * np.median(scene.fruit_radii)),
+        "lengths": scene.fruit_lengths.tolist(),
         **({"markers": {"dictionary": MARKER_DICTIONARY, "ids": [m.marker_id for m in scene.markers], "size": scene.markers[0].size}}
            if scene.markers else {}),
     }

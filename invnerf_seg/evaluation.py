@@ -227,22 +227,25 @@ def count_report(count: dict, truth: dict | None, transforms: dict, same_world: 
     radius = truth.get("object_diameter", 0.0) / 2 or float(np.median(truth.get("radii", [0.05])))
     report["matching"] = match_objects(detections, np.array(truth["centres"]), max_distance=radius)
     if truth.get("radii") and report["matching"]["pairs"]:
-        report["sizes"] = size_errors(count["objects"], truth["radii"], report["matching"]["pairs"], scale)
+        report["sizes"] = size_errors(count["objects"], truth, report["matching"]["pairs"], scale)
     return report
 
 
-def size_errors(objects: list[dict], true_radii: list[float], pairs: list[list[int]], scale_to_truth: float) -> dict:
-    """How far the matched objects' diameters lie from the true ones (median relative error).
+def size_errors(objects: list[dict], truth: dict, pairs: list[list[int]], scale_to_truth: float) -> dict:
+    """How far the matched objects' diameters (and lengths, when the truth has them) lie from the true ones: median relative errors.
 
-    Twice: after the camera alignment's scale (how well the shape is found,
-    in any unit) and as the outputs state them (only meaningful when the
-    scene is in the truth's unit: a metric scale, or a posed dataset).
+    Each twice: after the camera alignment's scale (how well the shape is
+    found, in any unit) and as the outputs state them (only meaningful when
+    the scene is in the truth's unit: a metric scale, or a posed dataset).
     """
-    true = np.array([2.0 * true_radii[j] for _, j in pairs])
-    stated = np.array([objects[i]["diameter"] for i, _ in pairs])
-    return {
-        "matched": len(pairs),
-        "diameter_error_median": float(np.median(np.abs(scale_to_truth * stated - true) / true)),
-        "diameter_error_median_as_stated": float(np.median(np.abs(stated - true) / true)),
-        "diameter_ratio_median_as_stated": float(np.median(stated / true)),
-    }
+    report = {"matched": len(pairs)}
+    measures = [("diameter", "diameter", [2.0 * radius for radius in truth["radii"]])]
+    if truth.get("lengths"):
+        measures.append(("length", "length", truth["lengths"]))
+    for name, key, true_values in measures:
+        true = np.array([true_values[j] for _, j in pairs])
+        stated = np.array([objects[i].get(key, np.nan) for i, _ in pairs], dtype=float)
+        report[f"{name}_error_median"] = float(np.median(np.abs(scale_to_truth * stated - true) / true))
+        report[f"{name}_error_median_as_stated"] = float(np.median(np.abs(stated - true) / true))
+        report[f"{name}_ratio_median_as_stated"] = float(np.median(stated / true))
+    return report

@@ -2,8 +2,9 @@
 
 This is the table phenotyping tools end in (PlantCV, DIRT/3D: one row per
 object). Sizes come from counting (`clustering.describe_objects`); the
-principal extents say how long, wide and thick an object is, which a single
-diameter cannot (a pod is long, not round); the colour is read from the
+principal extents (`clustering.principal_extents`) say how long, wide and
+thick an object is, which a single diameter cannot (a pod is long, not
+round); the colour is read from the
 frames where the object's points fall inside the object masks.
 """
 
@@ -21,22 +22,6 @@ TRAIT_COLUMNS = [
     "object_id", "class", "centre_x", "centre_y", "centre_z", "diameter", "volume", "length", "width", "thickness", "points",
     "colour_r", "colour_g", "colour_b", "unit",
 ]
-
-
-def principal_extents(points: np.ndarray) -> np.ndarray:
-    """The object's extent along its three principal axes, longest first (length, width, thickness).
-
-    The extents run between the extreme points: counting removed the
-    statistical outliers first, and a percentile would cut the thin tips of
-    a pod. The cloud holds the surfaces the cameras saw, so a fruit seen from
-    one side has a thickness of about half its width.
-    """
-    if len(points) < 3:
-        return np.zeros(3)
-    centred = points - points.mean(axis=0)
-    _, _, axes = np.linalg.svd(centred, full_matrices=False)
-    along = centred @ axes.T
-    return np.sort(along.max(axis=0) - along.min(axis=0))[::-1]
 
 
 def object_colours(points: np.ndarray, labels: np.ndarray, count: int, transforms: dict, frames_dir: Path, masks_dir: Path,
@@ -64,14 +49,13 @@ def object_colours(points: np.ndarray, labels: np.ndarray, count: int, transform
         return sums / hits[:, None]
 
 
-def traits_rows(objects: list[dict], points: np.ndarray, labels: np.ndarray, colours: np.ndarray, unit: str) -> list[dict]:
-    """One row per counted object (`objects` as counting describes them, labelled `labels` on `points`)."""
+def traits_rows(objects: list[dict], colours: np.ndarray, unit: str) -> list[dict]:
+    """One row per counted object (`objects` as counting describes them) with its colour."""
     rows = []
     for obj, colour in zip(objects, colours):
-        length, width, thickness = principal_extents(points[labels == obj["id"]])
         rows.append({
             "object_id": obj["id"], "class": obj.get("class", ""), **dict(zip(("centre_x", "centre_y", "centre_z"), obj["centre"])),
-            "diameter": obj["diameter"], "volume": obj["volume"], "length": length, "width": width, "thickness": thickness,
+            "diameter": obj["diameter"], "volume": obj["volume"], "length": obj["length"], "width": obj["width"], "thickness": obj["thickness"],
             "points": obj["points"], **{key: ("" if np.isnan(value) else round(float(value))) for key, value in zip(("colour_r", "colour_g", "colour_b"), colour)},
             "unit": unit,
         })

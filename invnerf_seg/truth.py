@@ -30,7 +30,7 @@ def read_truth(path: Path) -> dict:
     if problem is not None:
         field = "/".join(str(part) for part in problem.absolute_path) or "top level"
         raise TruthError(f"truth file {path}: {field}: {problem.message}")
-    for key in ("centres", "radii"):
+    for key in ("centres", "radii", "lengths"):
         if key in truth and len(truth[key]) != truth["count"]:
             raise TruthError(f"truth file {path}: {len(truth[key])} {key} for a count of {truth['count']}")
     return truth

@@ -41,7 +41,7 @@ def main(snakemake) -> None:
     Path(snakemake.output.counts).write_text(json.dumps(result, indent=2))
     sampled, labels = counted.points, counted.labels
     colours = object_colours(sampled, labels, len(objects), transforms, Path(snakemake.input.frames), Path(snakemake.input.masks))
-    write_csv(Path(snakemake.output.traits), TRAIT_COLUMNS, traits_rows(objects, sampled, labels, colours, snakemake.params.unit))
+    write_csv(Path(snakemake.output.traits), TRAIT_COLUMNS, traits_rows(objects, colours, snakemake.params.unit))
     write_ply(Path(snakemake.output.clusters), sampled, label_colours(labels))
     centres = np.array([obj["centre"] for obj in objects]).reshape(-1, 3)
     cloud_picture(Path(snakemake.output.picture), sampled, label_colours(labels), f"{len(objects)} objects", extra=centres)

@@ -26,6 +26,7 @@ FIRST_JOBS: list[tuple[str, set[str]]] = [
     ("scenes.demo.masks.multiclass", {"masks"}),  # and nerf_data
     ("scenes.demo.truth", {"evaluate/invnerf", "evaluate/sa3d"}),
     ("scenes.demo.preset", {"nerf_data"}),  # and the trainings
+    ("scenes.demo.scale.*", {"scale"}),  # and everything in metres after it
     ("methods", {"compare", "summary"}),
     ("demo.*", {"demo_scene"}),
     ("frames.fps", {"demo_scene"}),  # and frames: the demo's masks are drawn for the extracted frames
@@ -60,6 +61,7 @@ OTHER_VALUES = {
     "mobilesam.checkpoint": "elsewhere/mobile_sam.pt",
     "sa3d.variant": "weight",
     "count.object_diameter": 0.5,
+    "scenes.demo.scale.marker.dictionary": "DICT_4X4_100",  # its first 50 markers are DICT_4X4_50's
 }
 # Keys naming files: the new value is a copy of the file under another name (a new input, the same content).
 FILE_KEYS = ("scenes.demo.video", "scenes.demo.masks.path", "scenes.demo.truth")

@@ -38,13 +38,21 @@ def test_detections_are_matched_in_the_truth_frame():
         frames.append({"file_path": f"images/{name}", "transform_matrix": c2w.tolist()})
         truth_cameras[name] = true_c2w.tolist()
     detections = to_colmap(true_centres[:2] + 0.01)  # two of three fruits found, 1.7 cm off
-    count = {"count": 2, "objects": [{"centre": c.tolist()} for c in detections]}
-    truth = {"count": 3, "centres": true_centres.tolist(), "cameras": truth_cameras, "object_diameter": 0.1}
+    # Sizes in the reconstruction's units: the first found 10% too large; the second's length exact.
+    sizes = [{"diameter": 1.1 * 0.1 * scale, "length": 0.3 * scale}, {"diameter": 0.08 * scale, "length": 0.24 * scale}]
+    count = {"count": 2, "objects": [{"centre": c.tolist(), **size} for c, size in zip(detections, sizes)]}
+    truth = {"count": 3, "centres": true_centres.tolist(), "cameras": truth_cameras, "object_diameter": 0.1,
+             "radii": [0.05, 0.04, 0.05], "lengths": [0.33, 0.24, 0.3]}
     report = count_report(count, truth, {"frames": frames})
     assert report["count_error"] == -1
     assert report["camera_alignment_rmse"] == pytest.approx(0.0, abs=1e-9)
+    assert report["camera_alignment_scale"] == pytest.approx(1 / scale)
     assert report["matching"]["true_positives"] == 2 and report["matching"]["false_negatives"] == 1
     assert report["matching"]["mean_centre_error"] == pytest.approx(np.sqrt(3) * 0.01)
+    assert report["matching"]["pairs"] == [[0, 0], [1, 1]]
+    assert report["sizes"]["diameter_error_median"] == pytest.approx(0.05)  # the median of 10% and 0%
+    assert report["sizes"]["length_error_median"] == pytest.approx(0.5 * (0.03 / 0.33))
+    assert report["sizes"]["diameter_ratio_median_as_stated"] == pytest.approx(1.05 * scale)  # in the reconstruction's units
 
 
 def test_without_truth_only_the_prediction_is_reported():

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from invnerf_seg.clustering import describe_objects, principal_extents
 from invnerf_seg.summary import traits_of, write_csv
-from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, principal_extents, traits_rows
+from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows
 
 
 def capsule_surface(length: float, radius: float, n: int, rng: np.random.Generator, axis: np.ndarray) -> np.ndarray:
@@ -58,8 +59,8 @@ def test_one_row_per_object_and_the_summary_names_scene_and_method(tmp_path: Pat
     rng = np.random.default_rng(1)
     points = np.concatenate([capsule_surface(0.1, 0.01, 500, rng, np.array([1.0, 0, 0])), 0.5 + capsule_surface(0.04, 0.02, 500, rng, np.array([1.0, 0, 0]))])
     labels = np.repeat([0, 1], 500)
-    objects = [{"id": k, "centre": points[labels == k].mean(axis=0).tolist(), "diameter": 0.04, "volume": 3e-5, "points": 500} for k in (0, 1)]
-    rows = traits_rows(objects, points, labels, np.array([[10.2, 200.0, 30.0], [np.nan] * 3]), "scene units (COLMAP, arbitrary scale)")
+    objects = describe_objects(points, labels)
+    rows = traits_rows(objects, np.array([[10.2, 200.0, 30.0], [np.nan] * 3]), "scene units (COLMAP, arbitrary scale)")
     assert [row["object_id"] for row in rows] == [0, 1] and set(rows[0]) == set(TRAIT_COLUMNS)
     assert rows[0]["length"] == pytest.approx(0.1, rel=0.05) and rows[1]["length"] == pytest.approx(0.04, rel=0.05)
     assert (rows[0]["colour_r"], rows[1]["colour_r"]) == (10, "")

@@ -29,7 +29,7 @@ from tests.posed_data import write_posed_dataset
 from tests.workflow_runs import REPO, jobs_of, snakemake, workdir_with_config
 
 # COLMAP needs the demo's 320x240 and 40 frames to pose every frame.
-OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps": 30, "duration_s": 8.0}
+OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps": 30, "duration_s": 8.0, "marker_size": 0.2}
 
 
 @pytest.mark.parametrize(
@@ -231,12 +231,18 @@ def test_demo_end_to_end(tmp_path: Path):
     transforms = json.loads((results / "poses" / "transforms.json").read_text())
     assert len(transforms["frames"]) == len(frames), "COLMAP must register every demo frame"
 
+    # The ground markers give the scale: the cameras in metres, as the demo placed them (up to a rotation and shift).
+    scale_report = json.loads((results / "scale" / "scale.json").read_text())
+    print("scale:", json.dumps({key: scale_report[key] for key in ("metres_per_unit", "estimates", "spread")}))
+    assert scale_report["estimates"] >= 10 and scale_report["spread"]["relative_half_range"] < 0.02
+    transforms = json.loads((results / "scale" / "transforms.json").read_text())
     points, _ = read_ply(results / "invnerf" / "cloud.ply")
     assert len(points) > 100, "the segmented cloud is empty"
     # Bring the cloud into the demo's world with the camera centres, then check it sits on fruits.
     estimated = np.array([f["transform_matrix"] for f in transforms["frames"]])[:, :3, 3]
     known = np.array([np.asarray(truth["cameras"][Path(f["file_path"]).name])[:3, 3] for f in transforms["frames"]])
     scale, rotation, translation = similarity_transform(estimated, known)
+    assert scale == pytest.approx(1.0, abs=0.02), "the scene is in metres"
     aligned = scale * points @ rotation.T + translation
     distances = np.linalg.norm(aligned[:, None] - np.array(truth["centres"])[None], axis=2).min(axis=1)
     near_fruit = distances < 2.0 * max(truth["radii"])
@@ -246,15 +252,23 @@ def test_demo_end_to_end(tmp_path: Path):
     assert count["count"] == len(count["objects"]) >= 1
     assert all(len(obj["centre"]) == 3 and obj["points"] > 0 and obj["diameter"] > 0 for obj in count["objects"])
     assert count["object_diameter"]["source"] == "masks"
-    # The size measured on the masks, in COLMAP's units, against the truth brought into them.
-    true_diameter = 2 * np.median(truth["radii"]) / scale
+    # The size measured on the masks, in metres, against the truth.
+    true_diameter = 2 * np.median(truth["radii"])
     assert abs(count["object_diameter"]["value"] - true_diameter) < 0.25 * true_diameter
+    assert count["unit"].startswith("metres")
+    with open(results / "invnerf" / "traits.csv") as handle:
+        traits = list(csv.DictReader(handle))
+    assert [int(row["object_id"]) for row in traits] == list(range(count["count"])) and all(row["unit"] == count["unit"] for row in traits)
+    assert all(float(row["length"]) >= float(row["width"]) >= float(row["thickness"]) > 0 for row in traits)
+    assert all(int(row["colour_r"]) > int(row["colour_g"]) for row in traits if row["colour_r"])  # red fruits
 
     metrics = json.loads((results / "invnerf" / "eval" / "metrics.json").read_text())
     assert metrics["count_true"] == OTHER_DEMO["n_fruits"]
     assert abs(metrics["count_error"]) <= 1, metrics
     assert 10.0 < metrics["psnr_mean"] < 60.0
     assert 0.0 <= metrics["iou_mean"] <= 1.0
+    print("sizes:", json.dumps(metrics.get("sizes")))
+    assert metrics["sizes"]["diameter_error_median_as_stated"] < 0.25  # diameters in metres, as stated
     with open(workdir / "results" / "summary.csv") as handle:
         assert [(row["scene"], row["method"]) for row in csv.DictReader(handle)] == [("demo", "invnerf"), ("demo", "sa3d")]
     with open(results / "comparison.csv") as handle:
@@ -267,9 +281,13 @@ def test_demo_end_to_end(tmp_path: Path):
     print("density:", json.dumps({kind: density[kind] for kind in ("object", "background")}))
     assert all(np.isfinite(density[kind]["optical_depth_after"]) and density[kind]["rays"] >= 4 for kind in ("object", "background"))
     pictures = ["masks_overlay.png", "poses/cameras.png", "invnerf/cloud.png", "invnerf/clusters.png", "invnerf/eval/masks.png", "sa3d/clusters.png",
-                "comparison_masks.png", "comparison_clouds.png", "analysis/density_profiles.png", "analysis/training_curves.png"]
+                "comparison_masks.png", "comparison_clouds.png", "analysis/density_profiles.png", "analysis/training_curves.png",
+                "scale/markers.png"]
     for picture in pictures:
         assert Image.open(results / picture).size[0] > 0
+    assert "Plotly.newPlot" in (results / "comparison_3d.html").read_text()
+    with open(workdir / "results" / "traits.csv") as handle:
+        assert sum(row["method"] == "invnerf" for row in csv.DictReader(handle)) == count["count"]
     # The HTML report gathers the tables and pictures.
     report = snakemake(workdir, "--report", "report.html", timeout=300)
     assert report.returncode == 0, report.stderr[-3000:]
@@ -303,4 +321,4 @@ def test_demo_end_to_end(tmp_path: Path):
     # A new frame rate reruns everything from the frames (and the demo's masks, made for those frames).
     workdir_with_config(workdir, lambda config: (e2e_config(config), config["frames"].update(fps=4)))
     rerun = set(jobs_of(snakemake(workdir, "-n").stdout))
-    assert {"demo_scene", "frames", "poses", "masks", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"} <= rerun
+    assert {"demo_scene", "frames", "poses", "scale", "masks", "nerf_rgb", "nerf_finetune", "export_cloud", "count", "evaluate"} <= rerun

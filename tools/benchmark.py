@@ -49,6 +49,8 @@ SCENES = {
         "demo": {"seed": 67, "n_fruits": 3, "mask_values": "instance"}, "masks": {"encoding": "instance", "multiclass": True},
         "preset": "cpu_small_objects",
     },
+    # Eight hanging pods three times longer than wide (16 to 18 cm), the whole plant in view: counted one each, lengths measured.
+    "pods_seed68": {"demo": {"seed": 68, "n_fruits": 8, "fruit_shape": "pod", "fruit_radius": [0.025, 0.03], "orbit_radius": 1.4}, "preset": "cpu"},
     # Close-ups: the paper's single pod (the camera circles the fruit at 0.45 m) and double pod (three classes at 0.9 m).
     "single_closeup_seed35": {"demo": {"seed": 35, "n_fruits": 1, "fruit_radius": [0.03, 0.035], "orbit_radius": 0.45, "orbit_centre": "fruits"}, "preset": "cpu"},
     "classes3_closeup_seed37": {
@@ -57,7 +59,7 @@ SCENES = {
     },
 }
 # Snakemake benchmark names: the stages every method shares, then each method's own.
-SHARED_STAGES = ["demo_scene", "frames", "poses", *SHARED_MODEL_STAGES]
+SHARED_STAGES = ["demo_scene", "frames", "poses", "scale", *SHARED_MODEL_STAGES]
 
 
 def prepare(workdir: Path, scene: dict, methods: list[str]) -> None:
@@ -66,6 +68,9 @@ def prepare(workdir: Path, scene: dict, methods: list[str]) -> None:
     config["demo"].update(scene["demo"])
     config["scenes"]["demo"]["masks"].update(scene.get("masks", {}))
     config["scenes"]["demo"]["preset"] = scene["preset"]
+    if scene["demo"].get("orbit_centre") == "fruits":  # a close-up: the ground markers lie outside the view
+        config["demo"]["marker_size"] = None
+        config["scenes"]["demo"].pop("scale", None)
     config["methods"] = methods
     (workdir / "config").mkdir(parents=True, exist_ok=True)
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
