@@ -21,7 +21,7 @@ report: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/setup_test_packages.sh
-	$(VENV)/bin/pytest -v -rP
+	$(VENV)/bin/pytest -v -rP --durations=15
 
 lint: $(STAMP)
 	$(VENV)/bin/snakemake --lint

@@ -39,8 +39,8 @@ def interactive_clouds(path: Path, clouds: dict[str, tuple[np.ndarray, np.ndarra
         ))
         centres = np.array([obj["centre"] for obj in objects]).reshape(-1, 3)
         traces.append(go.Scatter3d(
-            x=centres[:, 0], y=centres[:, 1], z=centres[:, 2], mode="markers+text", name=f"{name}: objects",
-            text=[str(obj["id"]) for obj in objects], hovertext=centre_labels(objects, unit), hoverinfo="text",
+            x=centres[:, 0], y=centres[:, 1], z=centres[:, 2], mode="markers", name=f"{name}: objects",
+            hovertext=centre_labels(objects, unit), hoverinfo="text",
             marker={"size": 5, "color": "black", "symbol": "x"}, visible=index == 0,
         ))
         owners += [index, index]
@@ -51,7 +51,7 @@ def interactive_clouds(path: Path, clouds: dict[str, tuple[np.ndarray, np.ndarra
     figure = go.Figure(traces)
     figure.update_layout(
         title=title, showlegend=False, margin={"l": 0, "r": 0, "t": 60, "b": 0},
-        scene={"aspectmode": "data", "xaxis_title": f"x ({unit})", "yaxis_title": "y", "zaxis_title": "z"},
+        scene={"aspectmode": "data", "xaxis_title": f"x ({unit.split(' (')[0]})", "yaxis_title": "y", "zaxis_title": "z"},
         updatemenus=[{"buttons": buttons, "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "top"}],
     )
     figure.write_html(path, include_plotlyjs=True, full_html=True)
