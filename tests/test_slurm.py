@@ -69,7 +69,7 @@ def test_demo_stages_run_through_slurm_like_locally(tmp_path: Path):
     assert result.returncode == 0, output[-4000:]
     job_ids = re.findall(r"SLURM jobid (\d+)", output)
     print("sbatch job ids:", ", ".join(job_ids))
-    expected_jobs = {"demo_scene", "frames", "poses", "masks", "nerf_data"}
+    expected_jobs = {"demo_scene", "frames", "poses", "scale", "masks", "nerf_data"}
     assert len(job_ids) == len(expected_jobs), output[-4000:]
     assert all(re.search(rf"JobId={job_id}\b", controller_log) for job_id in job_ids), "a job id Snakemake reported is unknown to slurmctld"
 
