@@ -69,7 +69,7 @@ def check_one_size(sizes: dict[Path, tuple[int, int]], folder: Path) -> tuple[in
     return common
 
 
-def frame_width(size: tuple[int, int], max_width: int | None) -> tuple[int, int]:
+def shrunk_size(size: tuple[int, int], max_width: int | None) -> tuple[int, int]:
     """The frame size of a photo: shrunk to `max_width` (aspect kept) when wider, as video frames are."""
     width, height = size
     if not max_width or width <= max_width:
@@ -87,7 +87,7 @@ def import_photos(folder: Path, out_dir: Path, max_width: int | None, min_frames
     if len(photos) < min_frames:
         raise PhotoError(f"photo folder {folder} holds {len(photos)} photo(s); at least {min_frames} are needed (frames.min_frames)")
     size = check_one_size({photo: upright_size(photo) for photo in photos}, Path(folder))
-    target = frame_width(size, max_width)
+    target = shrunk_size(size, max_width)
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

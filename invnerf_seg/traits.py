@@ -17,6 +17,7 @@ from PIL import Image
 
 from invnerf_seg.cameras import posed_cameras, project
 from invnerf_seg.clustering import NOISE
+from invnerf_seg.masks import read_labels
 
 TRAIT_COLUMNS = [
     "object_id", "class", "centre_x", "centre_y", "centre_z", "diameter", "volume", "length", "width", "thickness", "points",
@@ -38,7 +39,7 @@ def object_colours(points: np.ndarray, labels: np.ndarray, count: int, transform
     for name in names[:: max(1, len(names) // max_views)][:max_views]:
         c2w, camera = cameras[name]
         frame = np.asarray(Image.open(frames_dir / name).convert("RGB"), dtype=float)
-        mask = np.asarray(Image.open(masks_dir / name)) > 0
+        mask = read_labels(masks_dir / name, frame.shape[1::-1]) > 0  # the masks stage's id images
         pixels, depth = project(points[keep], c2w, camera)
         columns, rows = np.floor(pixels[:, 0]).astype(int), np.floor(pixels[:, 1]).astype(int)
         inside = (depth > 0) & (columns >= 0) & (rows >= 0) & (columns < frame.shape[1]) & (rows < frame.shape[0])
