@@ -1,4 +1,4 @@
-"""Posed cameras of a transforms.json, and projecting world points into them.
+"""Posed cameras of a transforms.json, projecting world points into them, and nerfstudio's frame back to the world.
 
 Poses are nerfstudio's (OpenGL camera-to-world: the camera looks down -z, y
 up); intrinsics and OPENCV distortion are shared keys, overridden per frame.
@@ -43,3 +43,9 @@ def posed_cameras(transforms: dict) -> dict[str, tuple[np.ndarray, dict]]:
         Path(frame["file_path"]).name: (np.asarray(frame["transform_matrix"], dtype=float), {**shared, **frame})
         for frame in transforms["frames"]
     }
+
+
+def to_world(points: np.ndarray, dataparser_transform: np.ndarray, dataparser_scale: float) -> np.ndarray:
+    """Invert nerfstudio's normalisation p_ns = scale * (R p + t)."""
+    rotation, translation = dataparser_transform[:3, :3], dataparser_transform[:3, 3]
+    return (points / dataparser_scale - translation) @ rotation

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import gc
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+from invnerf_seg.held_out_renders import RenderedView
 from invnerf_seg.mask_colours import class_scores, classify, is_object
 from invnerf_seg.metrics import iou, match_objects, psnr, similarity_transform
-from invnerf_seg.nerf_model import LoadedRun, load_run
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -20,38 +19,20 @@ def read_image(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"), dtype=np.float64) / 255.0
 
 
-@torch.no_grad()
-def render_eval_outputs(run: LoadedRun, keys: tuple[str, ...]):
-    """(frame stem, image path, {key: [H, W, C] array}) of every held-out view: the model's render outputs that are asked for.
-
-    Ray origins and directions ("origins", "directions") can be asked for
-    too: they place a rendered depth in space.
-    """
-    model = run.pipeline.model
-    model.eval()
-    for index, image_path in enumerate(run.eval_image_paths):
-        camera = run.eval_cameras[index : index + 1]
-        outputs = model.get_outputs_for_camera(camera)
-        rays = camera.generate_rays(camera_indices=0)
-        available = {**outputs, "origins": rays.origins, "directions": rays.directions}
-        chosen = {key: available[key].clamp(0, 1) if key == "rgb" else available[key] for key in keys}
-        yield image_path.stem, image_path, {key: value.cpu().numpy() for key, value in chosen.items()}
-
-
 def true_mask(mask_dataset: Path, stem: str) -> np.ndarray:
     """The true mask image of a held-out view, as the mask dataset holds it."""
     return read_image(mask_dataset / "images" / f"{stem}.png")
 
 
-def invnerf_views(runs: dict[str, Path], scene: str, mask_dataset: Path, cloud_path: Path | None, settings: dict):
+def psnr_per_view(views: list[RenderedView]) -> dict[str, float]:
+    """PSNR of each rendered held-out view against its training image."""
+    return {view.stem: psnr(view.rgb, read_image(view.image_path)) for view in views}
+
+
+def invnerf_views(renders: dict[str, list[RenderedView]], mask_dataset: Path, cloud_path: Path | None, settings: dict):
     """PSNR per view from the RGB model; (stem, rendered mask, true mask) from the fine-tuned model."""
-    rgb_run = load_run(runs["rgb"], scene)
-    psnr_per_view = {stem: psnr(out["rgb"], read_image(path)) for stem, path, out in render_eval_outputs(rgb_run, ("rgb",))}
-    del rgb_run
-    gc.collect()
-    seg_run = load_run(runs["seg"], scene)
-    masks = [(stem, out["rgb"], true_mask(mask_dataset, stem)) for stem, _, out in render_eval_outputs(seg_run, ("rgb",))]
-    return psnr_per_view, masks
+    masks = [(view.stem, view.rgb, true_mask(mask_dataset, view.stem)) for view in renders["seg"]]
+    return psnr_per_view(renders["rgb"]), masks
 
 
 def semantic_mask_image(probability: np.ndarray, threshold: float = 0.5) -> np.ndarray:

@@ -13,20 +13,18 @@ Points are taken from the nerfstudio frame back to the input's world frame.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from nerfstudio.cameras.cameras import Cameras
 from nerfstudio.field_components.field_heads import FieldHeadNames
-from nerfstudio.models.base_model import Model
 
+from invnerf_seg.cameras import to_world
 from invnerf_seg.mask_colours import class_scores
 
-
-def to_world(points: np.ndarray, dataparser_transform: np.ndarray, dataparser_scale: float) -> np.ndarray:
-    """Invert nerfstudio's normalisation p_ns = scale * (R p + t)."""
-    rotation, translation = dataparser_transform[:3, :3], dataparser_transform[:3, 3]
-    return (points / dataparser_scale - translation) @ rotation
+if TYPE_CHECKING:  # only named in hints: their import takes seconds that an evaluation reading renders need not spend
+    from nerfstudio.cameras.cameras import Cameras
+    from nerfstudio.models.base_model import Model
 
 
 def transmittance(density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
@@ -113,9 +111,11 @@ def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_ch
     The samples are those the model itself renders with (collider, then the
     proposal sampler), so the export looks where the renderer looks.
     `pixel_masks` (one boolean [H, W] per view) keeps only those pixels' rays.
+    `progress(views done, views, rays=rays sampled so far)` after each view.
     """
     model.eval()
     device = model.device
+    rays_done = 0
     for camera_index in range(len(cameras)):
         bundle = cameras.generate_rays(camera_indices=camera_index).to(device)
         height, width = bundle.shape
@@ -134,8 +134,9 @@ def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_ch
                 ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas,
                 outputs.get(FieldHeadNames.SEMANTICS), camera_index, pixels[start : start + rays_per_chunk],
             )
+        rays_done += len(bundle)
         if progress is not None:
-            progress(camera_index + 1, len(cameras))
+            progress(camera_index + 1, len(cameras), rays=rays_done)
 
 
 def collect_points(samples, choose) -> tuple[np.ndarray, np.ndarray]:

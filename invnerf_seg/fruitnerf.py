@@ -10,11 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from invnerf_seg.evaluation import binary_target, read_image, render_eval_outputs, semantic_mask_image, true_mask
+from invnerf_seg.evaluation import binary_target, psnr_per_view, semantic_mask_image, true_mask
 from invnerf_seg.export import EmptyCloudError, SemanticExportParams, collect_points, field_samples, select_semantic_samples
-from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
-from invnerf_seg.metrics import psnr
-from invnerf_seg.nerf_model import LoadedRun, load_run
+from invnerf_seg.held_out_renders import RenderedView
+from invnerf_seg.nerf_model import LoadedRun, load_published_run
 
 WHITE_POINT = np.ones(3)
 
@@ -22,7 +21,7 @@ WHITE_POINT = np.ones(3)
 def cloud(runs: dict[str, Path], mask_dataset: Path | None, scene: str, settings: dict, progress, report) -> tuple[np.ndarray, np.ndarray, LoadedRun]:
     """Dense, visible samples of its field whose semantic probability passes the threshold (nerfstudio frame), in white."""
     params = SemanticExportParams(**settings)
-    run = load_run(runs["fruitnerf"], scene, FRUITNERF_METHOD)
+    run = load_published_run(runs["fruitnerf"], scene)
     samples = field_samples(run.pipeline.model, run.train_cameras, params.pixel_stride, params.rays_per_chunk, progress)
     points, _ = collect_points(samples, lambda chunk: (select_semantic_samples(chunk, params), chunk.rgb))
     if not len(points):
@@ -31,11 +30,8 @@ def cloud(runs: dict[str, Path], mask_dataset: Path | None, scene: str, settings
     return points, np.tile(WHITE_POINT, (len(points), 1)), run
 
 
-def held_out_views(runs: dict[str, Path], scene: str, mask_dataset: Path, cloud_path: Path | None, settings: dict):
+def held_out_views(renders: dict[str, list[RenderedView]], mask_dataset: Path, cloud_path: Path | None, settings: dict):
     """PSNR and semantic masks per view, both from the FruitNeRF model; the truth with every object white."""
-    run = load_run(runs["fruitnerf"], scene, FRUITNERF_METHOD)
-    psnr_per_view, masks = {}, []
-    for stem, path, out in render_eval_outputs(run, ("rgb", "semantic_probability")):
-        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
-        masks.append((stem, semantic_mask_image(out["semantic_probability"]), binary_target(true_mask(mask_dataset, stem))))
-    return psnr_per_view, masks
+    views = renders["fruitnerf"]
+    masks = [(view.stem, semantic_mask_image(view.semantic_probability), binary_target(true_mask(mask_dataset, view.stem))) for view in views]
+    return psnr_per_view(views), masks

@@ -25,15 +25,17 @@ class Method:
     title: str
     """How tables and pictures name it."""
     stages: tuple[str, ...]
-    """Its own stages after the shared ones (masks, nerf_data, nerf_rgb), in order, as Snakemake's benchmark files name them."""
+    """Its own stages after the shared ones (SHARED_MODEL_STAGES), in order, as Snakemake's benchmark files name them."""
     training_stage: str | None
     """The stage that trains a model of its own (None: it trains nothing beyond the shared RGB model)."""
     evaluation_runs: tuple[str, ...]
-    """The trained runs its evaluation renders, as folder names under `results/<scene>/nerf/`."""
+    """The trained runs whose held-out renders its evaluation reads, as folder names under `results/<scene>/nerf/`
+    (each rendered once per scene by the `render_held_out_<run>` stage)."""
     one_class: bool
     """It sees every object as one class (FruitNeRF's semantics), so it is compared on the one-class IoU only."""
     views: str
-    """"module:function" rendering its held-out views: (runs, scene, mask dataset, cloud or None, settings) -> (PSNR per view, [(stem, rendered mask, true mask)])."""
+    """"module:function" scoring its held-out views: (renders, mask dataset, cloud or None, settings) -> (PSNR per view, [(stem, rendered mask, true mask)]),
+    where renders maps each of its `evaluation_runs` to that run's rendered views (held_out_renders.RenderedView)."""
     cloud: str | None = None
     """"module:function" making its cloud in its `<name>_cloud` stage (scripts/baseline_cloud.py):
     (runs, mask dataset, scene, settings, progress, report) -> (points, colours, the run sampled). None: a stage of its own."""
@@ -47,18 +49,20 @@ METHODS: dict[str, Method] = {
     method.name: method
     for method in (
         # The method: nerfacto fine-tuned on the masks (nerf_train, export).
-        Method("invnerf", "InvNeRF-Seg", ("nerf_finetune", "export_cloud", "count_invnerf", "evaluate_invnerf"), "nerf_finetune", ("rgb", "seg"),
+        Method("invnerf", "InvNeRF-Seg", ("nerf_finetune", "render_held_out_seg", "export_cloud", "count_invnerf", "evaluate_invnerf"), "nerf_finetune", ("rgb", "seg"),
                False, views="invnerf_seg.evaluation:invnerf_views"),
         # Baseline: the masks back-projected into the RGB model (sa3d).
         Method("sa3d", "SA3D", ("sa3d_cloud", "count_sa3d", "evaluate_sa3d"), None, ("rgb",), False, views="invnerf_seg.sa3d:held_out_views",
                cloud="invnerf_seg.sa3d:cloud", evaluation_keys=("render_radius_spacings",), masks_from_cloud=True),
         # Baseline: nerfacto with a semantic head trained jointly under a BCE mask loss (fruitnerf_method, fruitnerf_data).
-        Method("fruitnerf", "FruitNeRF", ("nerf_fruitnerf", "fruitnerf_cloud", "count_fruitnerf", "evaluate_fruitnerf"), "nerf_fruitnerf",
+        Method("fruitnerf", "FruitNeRF", ("nerf_fruitnerf", "render_held_out_fruitnerf", "fruitnerf_cloud", "count_fruitnerf", "evaluate_fruitnerf"), "nerf_fruitnerf",
                ("fruitnerf",), True, views="invnerf_seg.fruitnerf:held_out_views", cloud="invnerf_seg.fruitnerf:cloud"),
     )
 }
-# The shared stages every method follows, in order, after the input stages.
-SHARED_MODEL_STAGES = ("masks", "nerf_data", "nerf_rgb")
+# The shared stages every method follows, in order, after the input stages (the RGB model's held-out renders included: its PSNR is every scene's).
+SHARED_MODEL_STAGES = ("masks", "nerf_data", "nerf_rgb", "render_held_out_rgb")
+# The stages that train a model; the summary weighs every other stage's time against theirs.
+TRAINING_STAGES = ("nerf_rgb", *(method.training_stage for method in METHODS.values() if method.training_stage))
 # The trained runs under results/<scene>/nerf/, and how the training curves title them.
 RUN_TITLES = {"rgb": "RGB training (nerfacto)", "seg": "InvNeRF-Seg mask fine-tuning", "fruitnerf": "FruitNeRF (RGB + BCE mask loss)"}
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from nerfstudio.cameras.cameras import Cameras
-from nerfstudio.pipelines.base_pipeline import Pipeline
 
-from invnerf_seg.nerfstudio_method import METHOD_NAME
+if TYPE_CHECKING:  # nerfstudio takes seconds to import; a stage that only reads renders or names a run does without
+    from nerfstudio.cameras.cameras import Cameras
+    from nerfstudio.pipelines.base_pipeline import Pipeline
 
+METHOD_NAME = "invnerf-nerfacto"
+"""The nerfstudio method (`ns-train invnerf-nerfacto`, invnerf_seg/nerfstudio_method.py) that trains the RGB and fine-tuned runs."""
 RUN_NAME = "run"
 
 
@@ -45,6 +48,14 @@ class LoadedRun:
 def load_run(output_dir: Path, experiment: str, method: str = METHOD_NAME) -> LoadedRun:
     """Load the finished run of `method` that a training stage published in `output_dir` (a rule's run folder)."""
     return load_run_config(run_dir(Path(output_dir), experiment, method) / "config.yml")
+
+
+def load_published_run(output_dir: Path, experiment: str) -> LoadedRun:
+    """Load the one finished run, of whichever nerfstudio method, that a training stage published in `output_dir`."""
+    configs = sorted(Path(output_dir).glob(f"{experiment}/*/{RUN_NAME}/config.yml"))
+    if len(configs) != 1:
+        raise FileNotFoundError(f"{output_dir}: expected one trained run ({experiment}/<method>/{RUN_NAME}/config.yml), found {len(configs)}")
+    return load_run_config(configs[0])
 
 
 def load_run_config(config_path: Path) -> LoadedRun:

@@ -25,8 +25,7 @@ from typing import Callable
 import torch
 import yaml
 
-from invnerf_seg.nerf_model import RUN_NAME, run_dir
-from invnerf_seg.nerfstudio_method import METHOD_NAME
+from invnerf_seg.nerf_model import METHOD_NAME, RUN_NAME, run_dir
 from invnerf_seg.resume import (
     Resume,
     checkpoint_step,
@@ -37,6 +36,7 @@ from invnerf_seg.resume import (
     training_key,
     write_record,
 )
+from invnerf_seg.step import throughput_line
 
 
 def device_type() -> str:
@@ -130,14 +130,19 @@ def training_environment(threads: int) -> dict[str, str]:
 STEP_LINE = re.compile(r"^\s*(\d+) \(\s*[\d.]+%\)\s+(.*?)\s*$")
 
 
-def run_training(command: list[str], log_path: Path, threads: int, iterations: int, report: Callable[[str], None], report_every_s: float = 30.0) -> None:
-    """Run ns-train, its output into the rule's log, its progress to `report` now and then.
+def run_training(
+    command: list[str], log_path: Path, threads: int, iterations: int, report: Callable[[str], None], rays_per_step: int, report_every_s: float = 30.0,
+) -> None:
+    """Run ns-train, its output into the rule's log, its progress to `report` now and then, and at the end its throughput.
 
     Progress counts this stage's own steps: a fine-tuning continues the RGB
     run's step counter, so nerfstudio's percentage and ETA mean nothing there.
+    The throughput counts the steps between the first and the last step
+    nerfstudio reports, so start-up (imports, data loading, compiling) is left out.
     """
     last_report = time.monotonic()
     first_step, latest_step, latest_text = None, -1, ""
+    first_step_at = latest_step_at = 0.0
     with Path(log_path).open("a") as log:
         log.write("$ " + " ".join(command) + "\n")
         log.flush()
@@ -149,8 +154,9 @@ def run_training(command: list[str], log_path: Path, threads: int, iterations: i
                 # nerfstudio redraws its whole progress table: keep the row of the newest step.
                 match = STEP_LINE.match(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line))
                 if match and int(match.group(1)) > latest_step:
-                    latest_step, latest_text = int(match.group(1)), match.group(2).split("  ")[0].strip()
-                    first_step = latest_step if first_step is None else first_step
+                    latest_step, latest_text, latest_step_at = int(match.group(1)), match.group(2).split("  ")[0].strip(), time.monotonic()
+                    if first_step is None:
+                        first_step, first_step_at = latest_step, latest_step_at
                 if first_step is not None and time.monotonic() - last_report >= report_every_s:
                     done = latest_step - first_step
                     report(f"step {done}/{iterations} ({100 * done // max(iterations, 1)}%), {latest_text} per step")
@@ -161,6 +167,8 @@ def run_training(command: list[str], log_path: Path, threads: int, iterations: i
         raise TrainingStopped(f"training stopped by {stopped_by[0]} after {done} of {iterations} steps; a rerun resumes from its latest checkpoint (see {log_path})")
     if returncode != 0:
         raise RuntimeError(f"ns-train failed with exit code {returncode}; see {log_path}")
+    if first_step is not None and latest_step > first_step:
+        report(throughput_line((latest_step - first_step) * rays_per_step, latest_step_at - first_step_at))
 
 
 class TrainingStopped(RuntimeError):
@@ -346,7 +354,7 @@ def train_stage(
             settings.learning_rate, settings.eval_interval, load_dir, steps_per_save=max(settings.iterations // CHECKPOINTS_PER_STAGE, 1),
             method=method, dataparser=settings.dataparser, object_share=settings.object_share, object_margin=settings.object_margin,
         )
-        run_training(command, log_path, threads, iterations, report=report)
+        run_training(command, log_path, threads, iterations, report=report, rays_per_step=settings.rays_per_batch)
     diverged = diverged_weights(checkpoint_dir(partial, experiment, method))
     if diverged:
         shutil.rmtree(partial)

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from invnerf_seg.cameras import posed_cameras, project
+from invnerf_seg.cameras import posed_cameras, project, to_world
 from invnerf_seg.cloud_io import read_ply
-from invnerf_seg.evaluation import cloud_spacing, read_image, render_eval_outputs, surface_mask_image, true_mask
-from invnerf_seg.export import EmptyCloudError, SurfaceSelection, collect_points, field_samples, to_world, transmittance
+from invnerf_seg.evaluation import cloud_spacing, psnr_per_view, read_image, surface_mask_image, true_mask
+from invnerf_seg.export import EmptyCloudError, SurfaceSelection, collect_points, field_samples, transmittance
+from invnerf_seg.held_out_renders import RenderedView
 from invnerf_seg.mask_colours import is_object
-from invnerf_seg.metrics import psnr
 from invnerf_seg.nerf_model import LoadedRun, load_run
 
 VARIANTS = ("density", "weight")
@@ -112,18 +112,12 @@ def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict,
     return points[keep], colours[keep], run
 
 
-def held_out_views(runs: dict[str, Path], scene: str, mask_dataset: Path, cloud_path: Path, settings: dict):
+def held_out_views(renders: dict[str, list[RenderedView]], mask_dataset: Path, cloud_path: Path, settings: dict):
     """PSNR per view from the RGB model (SA3D trains nothing); a pixel is object where the surface it renders lies on the SA3D cloud.
 
     `settings["render_radius_spacings"]`: how near, in cloud spacings.
     """
-    run = load_run(runs["rgb"], scene)
     points, colours = read_ply(cloud_path)
     radius = settings["render_radius_spacings"] * cloud_spacing(points) if len(points) > 1 else 0.0
-    psnr_per_view, masks = {}, []
-    for stem, path, out in render_eval_outputs(run, ("rgb", "depth", "origins", "directions")):
-        psnr_per_view[stem] = psnr(out["rgb"], read_image(path))
-        surface = out["origins"] + out["depth"] * out["directions"]
-        world = to_world(surface.reshape(-1, 3), run.dataparser_transform, run.dataparser_scale).reshape(surface.shape)
-        masks.append((stem, surface_mask_image(world, points, colours, radius), true_mask(mask_dataset, stem)))
-    return psnr_per_view, masks
+    masks = [(view.stem, surface_mask_image(view.surface, points, colours, radius), true_mask(mask_dataset, view.stem)) for view in renders["rgb"]]
+    return psnr_per_view(renders["rgb"]), masks

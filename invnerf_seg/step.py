@@ -60,19 +60,47 @@ def storage_errors_in_one_line(logger: logging.Logger) -> Callable:
     return hook
 
 
-def progress_reporter(logger: logging.Logger, what: str, every_percent: int = 10) -> Callable[..., None]:
-    """A callback(done, total, *extra) that logs at every `every_percent` percent, with elapsed time."""
-    started = time.monotonic()
-    last_reported = [-1]
+THROUGHPUT = "throughput:"
+"""How a stage that pushes rays through a model (training, rendering, field sampling) marks its speed in its log:
+results/timings.csv reads it (summary.logged_throughput)."""
 
-    def report(done: int, total: int, *extra) -> None:
+
+def throughput_line(rays: int, seconds: float) -> str:
+    """The log line of a stage's throughput: rays through the model and the seconds they took (model work only, not start-up)."""
+    return f"{THROUGHPUT} {rays} rays in {seconds:.2f} s ({rays / max(seconds, 1e-9):.0f} rays/s)"
+
+
+class Progress:
+    """A callback(done, total, *extra, rays=None) that logs at every `every_percent` percent, with the elapsed time.
+
+    A rendering stage passes `rays`, the rays it has pushed through its
+    model so far; `throughput()` then gives the stage's throughput line.
+    """
+
+    def __init__(self, logger: logging.Logger, what: str, every_percent: int = 10) -> None:
+        self.logger, self.what, self.every_percent = logger, what, every_percent
+        self.started = time.monotonic()
+        self.last_reported = -1
+        self.rays = 0
+        self.seconds = 0.0
+
+    def __call__(self, done: int, total: int, *extra, rays: int | None = None) -> None:
+        if rays is not None:
+            self.rays, self.seconds = rays, time.monotonic() - self.started
         percent = int(100 * done / max(total, 1))
-        if percent // every_percent > last_reported[0] or done == total:
-            last_reported[0] = percent // every_percent
+        if percent // self.every_percent > self.last_reported or done == total:
+            self.last_reported = percent // self.every_percent
             suffix = f" ({', '.join(str(e) for e in extra)})" if extra else ""
-            logger.info("%s: %d/%d (%d%%) after %.0f s%s", what, done, total, percent, time.monotonic() - started, suffix)
+            self.logger.info("%s: %d/%d (%d%%) after %.0f s%s", self.what, done, total, percent, time.monotonic() - self.started, suffix)
 
-    return report
+    def throughput(self) -> str:
+        """The throughput line of the rays reported so far, over the time from this reporter's start to the last of them."""
+        return throughput_line(self.rays, self.seconds)
+
+
+def progress_reporter(logger: logging.Logger, what: str, every_percent: int = 10) -> Progress:
+    """A progress callback for a long loop (see Progress)."""
+    return Progress(logger, what, every_percent)
 
 
 def fail(logger: logging.Logger, error: Exception) -> None:

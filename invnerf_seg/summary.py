@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
+from invnerf_seg.step import THROUGHPUT
+
 SUMMARY_COLUMNS = ["scene", "method", "count_predicted", "count_true", "count_error", "f1", "iou_mean", "iou_one_class_mean", "psnr_mean", "held_out_views"]
-TIMING_COLUMNS = ["scene", "stage", "seconds", "max_rss_mb"]
+TIMING_COLUMNS = ["scene", "stage", "seconds", "max_rss_mb", "rays", "rays_per_s"]
+THROUGHPUT_PATTERN = re.compile(rf"{re.escape(THROUGHPUT)} (\d+) rays in ([0-9.]+) s")
 
 
 def summary_row(metrics: dict) -> dict:
@@ -16,11 +20,38 @@ def summary_row(metrics: dict) -> dict:
     return row
 
 
-def timing_row(benchmark_path: Path) -> dict:
-    """Wall time and peak memory of one stage from its Snakemake benchmark file (benchmarks/<scene>/<stage>.tsv)."""
+def timing_row(benchmark_path: Path, log_path: Path | None = None) -> dict:
+    """Wall time and peak memory of one stage from its Snakemake benchmark file (benchmarks/<scene>/<stage>.tsv), and, for a
+    stage that pushes rays through a model, its rays and rays per second of model work from its log (blank otherwise)."""
     with Path(benchmark_path).open() as handle:
         record = next(csv.DictReader(handle, delimiter="\t"))
-    return {"scene": benchmark_path.parent.name, "stage": benchmark_path.stem, "seconds": float(record["s"]), "max_rss_mb": record["max_rss"]}
+    row = {"scene": benchmark_path.parent.name, "stage": benchmark_path.stem, "seconds": float(record["s"]), "max_rss_mb": record["max_rss"],
+           "rays": "", "rays_per_s": ""}
+    throughput = logged_throughput(log_path) if log_path is not None and Path(log_path).is_file() else None
+    if throughput is not None:
+        rays, seconds = throughput
+        row.update(rays=rays, rays_per_s=round(rays / max(seconds, 1e-9)))
+    return row
+
+
+def logged_throughput(log_path: Path) -> tuple[int, float] | None:
+    """(rays, seconds) of the last throughput line in a stage's log (step.throughput_line), or None when it has none."""
+    found = None
+    for line in Path(log_path).read_text(errors="replace").splitlines():
+        found = logged_throughput_of(line) or found
+    return found
+
+
+def logged_throughput_of(line: str) -> tuple[int, float] | None:
+    """(rays, seconds) of one throughput line, None for any other line."""
+    match = THROUGHPUT_PATTERN.search(line)
+    return (int(match.group(1)), float(match.group(2))) if match else None
+
+
+def time_outside_training(timings: list[dict], training_stages: set[str]) -> tuple[float, float]:
+    """(seconds in the training stages, seconds in every other stage) of one scene's timing rows."""
+    training = sum(row["seconds"] for row in timings if row["stage"] in training_stages)
+    return training, sum(row["seconds"] for row in timings if row["stage"] not in training_stages)
 
 
 def traits_of(traits_path: Path) -> list[dict]:

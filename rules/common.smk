@@ -4,7 +4,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from invnerf_seg.methods import METHODS as KNOWN_METHODS, SHARED_MODEL_STAGES, trained_runs
+from invnerf_seg.methods import METHODS as KNOWN_METHODS, SHARED_MODEL_STAGES, TRAINING_STAGES, trained_runs
 from invnerf_seg.truth import TruthError, read_truth
 
 SCENES = list(config["scenes"])
@@ -19,6 +19,8 @@ SCALED_SCENES = [name for name in COLMAP_SCENES if "scale" in config["scenes"][n
 # Per-scene stages, in DAG order, whose Snakemake benchmarks make results/timings.csv.
 INPUT_STAGES = {"video": ["frames", "poses"], "images": ["import_images", "poses"], "posed": ["import_posed"]}
 METHODS = list(config["methods"])
+# The NeRF runs every scene trains (results/<scene>/nerf/<run>/): the RGB run and those its methods add.
+SCENE_RUNS = trained_runs(METHODS)
 # The per-scene stages whose Snakemake benchmarks make results/timings.csv: the shared ones, then each method's own.
 MODEL_STAGES = list(SHARED_MODEL_STAGES) + [stage for method in METHODS for stage in KNOWN_METHODS[method].stages]
 ENV = "../envs/invnerf.yaml"
@@ -106,9 +108,9 @@ def method_cloud(wildcards):
 
 
 def evaluation_inputs(wildcards):
-    """The trained runs a method's evaluation renders (invnerf_seg/methods.py), and SA3D's cloud, which makes its masks."""
+    """The held-out renders of the trained runs a method's evaluation reads (invnerf_seg/methods.py), and SA3D's cloud, which makes its masks."""
     method = KNOWN_METHODS[wildcards.method]
-    inputs = {f"{run}_run": f"results/{wildcards.scene}/nerf/{run}" for run in method.evaluation_runs}
+    inputs = {f"{run}_renders": f"results/{wildcards.scene}/nerf/renders/{run}.npz" for run in method.evaluation_runs}
     if method.masks_from_cloud:
         inputs["cloud"] = f"results/{wildcards.scene}/{method.name}/cloud.ply"
     return inputs
@@ -122,7 +124,7 @@ def evaluation_settings(wildcards):
 
 def training_runs(wildcards):
     """The NeRF runs of a scene whose training curves are drawn: those its methods train."""
-    return {f"{run}_run": f"results/{wildcards.scene}/nerf/{run}" for run in trained_runs(METHODS)}
+    return {f"{run}_run": f"results/{wildcards.scene}/nerf/{run}" for run in SCENE_RUNS}
 
 
 def preset(wildcards):

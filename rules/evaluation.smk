@@ -1,6 +1,28 @@
 # How well each method did on a scene: held-out views and counts, and the fine-tuning's field density.
 
 
+rule render_held_out:
+    """A trained model's held-out views (colour, surface, semantics), rendered once for every evaluation of the scene."""
+    input:
+        run="results/{scene}/nerf/{run}",
+    output:
+        renders="results/{scene}/nerf/renders/{run}.npz",
+    log:
+        "logs/{scene}/render_held_out_{run}.log",
+    benchmark:
+        "benchmarks/{scene}/render_held_out_{run}.tsv"
+    wildcard_constraints:
+        run=alternatives(SCENE_RUNS),
+    conda:
+        ENV
+    threads: 8
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=60,
+    script:
+        "../scripts/render_held_out.py"
+
 rule evaluate:
     """A method's held-out views: PSNR of its RGB model and IoU of its rendered masks; its count against truth."""
     input:

@@ -102,5 +102,8 @@ rule summary:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        logs="logs",
+        training_stages=TRAINING_STAGES,
     script:
         "../scripts/summarize.py"

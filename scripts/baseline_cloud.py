@@ -20,13 +20,14 @@ def main(snakemake) -> None:
     runs = {name.removesuffix("_run"): Path(path) for name, path in snakemake.input.items() if name.endswith("_run")}
     mask_dataset = Path(snakemake.input.mask_dataset) if "mask_dataset" in snakemake.input.keys() else None
     make_cloud = method_function(method.cloud)
+    progress = progress_reporter(logger, "views sampled")
     try:
-        points, colours, run = make_cloud(runs, mask_dataset, snakemake.wildcards.scene, snakemake.params.settings,
-                                          progress_reporter(logger, "views sampled"), logger.info)
+        points, colours, run = make_cloud(runs, mask_dataset, snakemake.wildcards.scene, snakemake.params.settings, progress, logger.info)
         world, colours = captured_world_cloud(points, colours, run.camera_centres(), run.dataparser_transform, run.dataparser_scale)
     except EmptyCloudError as error:
         fail(logger, error)
     logger.info("%s: %d object samples, %d inside the captured scene", method.title, len(points), len(world))
+    logger.info(progress.throughput())
     write_ply(Path(snakemake.output.cloud), world, colours)
     cloud_picture(Path(snakemake.output.picture), world, np.tile([0.85, 0.2, 0.1], (len(world), 1)), f"{method.title} cloud")
 

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from invnerf_seg import evaluation
+from invnerf_seg.held_out_renders import read_renders
 from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
 from invnerf_seg.methods import METHODS, method_function
 from invnerf_seg.step import fail, start_step
@@ -20,10 +21,10 @@ def main(snakemake) -> None:
         truth = read_truth(Path(snakemake.input.truth)) if "truth" in snakemake.input.keys() else None
     except TruthError as error:
         fail(logger, error)
-    runs = {name.removesuffix("_run"): Path(path) for name, path in snakemake.input.items() if name.endswith("_run")}
+    renders = {name.removesuffix("_renders"): read_renders(Path(path)) for name, path in snakemake.input.items() if name.endswith("_renders")}
     cloud = Path(snakemake.input.cloud) if "cloud" in snakemake.input.keys() else None
-    render_views = method_function(method.views)
-    psnr_per_view, masks = render_views(runs, snakemake.wildcards.scene, mask_dataset, cloud, snakemake.params.settings)
+    score_views = method_function(method.views)
+    psnr_per_view, masks = score_views(renders, mask_dataset, cloud, snakemake.params.settings)
     # A one-class method (FruitNeRF) has, on a multi-class scene, the one-class IoU only.
     scores = evaluation.mask_scores(masks, mask_classes, snakemake.params.mask_threshold, per_class=not method.one_class or len(classes) == 1)
     evaluation.mask_sheet(masks, Path(snakemake.output.picture))

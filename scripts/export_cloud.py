@@ -16,12 +16,14 @@ def main(snakemake) -> None:
     run = load_run(Path(snakemake.input.run), snakemake.wildcards.scene)
     params = ExportParams(min_colour_match=snakemake.params.mask_threshold, **snakemake.params.export)
     classes = read_classes(Path(snakemake.input.mask_dataset) / CLASSES_FILE)
+    progress = progress_reporter(logger, "views sampled")
     try:
-        points, colours = sample_object_points(run.pipeline.model, run.train_cameras, params, classes, progress=progress_reporter(logger, "views sampled"))
+        points, colours = sample_object_points(run.pipeline.model, run.train_cameras, params, classes, progress=progress)
         world, colours = captured_world_cloud(points, colours, run.camera_centres(), run.dataparser_transform, run.dataparser_scale)
     except EmptyCloudError as error:
         fail(logger, error)
     logger.info("%d object samples, %d inside the captured scene", len(points), len(world))
+    logger.info(progress.throughput())
     write_ply(Path(snakemake.output.cloud), world, colours)
     cloud_picture(Path(snakemake.output.picture), world, np.tile([0.85, 0.2, 0.1], (len(world), 1)), "segmented cloud")
 

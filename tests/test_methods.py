@@ -15,6 +15,7 @@ import yaml
 from snakemake.iocontainers import InputFiles, Namedlist
 
 from invnerf_seg.cloud_io import read_ply
+from invnerf_seg.held_out_renders import RenderedView, write_renders
 from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, write_classes
 from invnerf_seg.methods import METHODS, RUN_TITLES, Method, method_function, trained_runs
 
@@ -40,7 +41,8 @@ def test_the_runs_a_scene_trains_follow_its_methods():
 
 
 # The toy method of docs/adding_a_method.md: its two functions, as a method module holds them.
-def toy_views(runs: dict[str, Path], scene: str, mask_dataset: Path, cloud: Path | None, settings: dict):
+def toy_views(renders: dict[str, list[RenderedView]], mask_dataset: Path, cloud: Path | None, settings: dict):
+    assert [view.stem for view in renders["rgb"]] == ["view_0001"]  # the rendered views of the entry's run reach it
     true = np.zeros((8, 8, 3))
     true[2:6, 2:6] = 1.0
     rendered = true.copy()
@@ -88,8 +90,10 @@ def test_a_fourth_method_needs_only_its_entry_and_its_functions(tmp_path: Path, 
     assert len(points) == 200 and (tmp_path / "cloud.png").is_file()
     assert "toy: 200 points, settings {'x': 1}" in (tmp_path / "toy_cloud.log").read_text()
 
+    image = np.zeros((8, 8, 3), dtype=np.float32)
+    write_renders(tmp_path / "rgb.npz", [RenderedView("view_0001", tmp_path / "view_0001.png", image, image)])
     run_step("evaluate.py", tmp_path, "evaluate_toy",
-             {"rgb_run": str(tmp_path / "rgb"), "mask_dataset": str(mask_dataset), "counts": str(tmp_path / "count.json"),
+             {"rgb_renders": str(tmp_path / "rgb.npz"), "mask_dataset": str(mask_dataset), "counts": str(tmp_path / "count.json"),
               "transforms": str(tmp_path / "transforms.json")},
              {name: str(tmp_path / file) for name, file in
               [("metrics", "metrics.json"), ("views", "views.csv"), ("picture", "masks.png"), ("rendered_masks", "masks.npz")]},

@@ -13,6 +13,7 @@ from nerfstudio.models.nerfacto import NerfactoModelConfig
 
 from invnerf_seg.nerf_model import run_dir
 from invnerf_seg.nerf_train import STEP_LINE, TrainingStopped, model_mismatches, run_training, same_frames_and_cameras, train_command
+from invnerf_seg.summary import logged_throughput_of
 
 PRESET = {"rays_per_batch": 512, "model": {"num_proposal_samples_per_ray": [32, 16], "hidden_dim": 32, "far_plane": 2.0}}
 
@@ -118,6 +119,14 @@ def test_a_sigterm_stops_the_training_process_and_says_so(tmp_path: Path):
     threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
     started = time.monotonic()
     with pytest.raises(TrainingStopped, match=r"stopped by SIGTERM after \d+ of 600 steps; a rerun resumes"):
-        run_training(trainer, tmp_path / "train.log", 1, 600, report=lambda message: None)
+        run_training(trainer, tmp_path / "train.log", 1, 600, report=lambda message: None, rays_per_step=1024)
     assert time.monotonic() - started < 20, "the training process must stop with the step, not run on"
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, "the handler is put back"
+
+
+def test_a_finished_training_reports_its_throughput_from_its_first_to_its_last_step(tmp_path: Path):
+    trainer = [sys.executable, "-c", "import time\nfor step in range(5, 26):\n    print(f'{step} ({step:.2f}%)  10 ms', flush=True)\n    time.sleep(0.01)"]
+    messages = []
+    run_training(trainer, tmp_path / "train.log", 1, 21, report=messages.append, rays_per_step=1024)
+    rays, seconds = logged_throughput_of(messages[-1])
+    assert rays == 20 * 1024 and 0.1 < seconds < 10

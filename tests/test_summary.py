@@ -1,8 +1,10 @@
 """Summary tables from metrics and Snakemake benchmark files."""
 
+import logging
 from pathlib import Path
 
-from invnerf_seg.summary import summary_row, timing_row
+from invnerf_seg.step import Progress, throughput_line
+from invnerf_seg.summary import summary_row, time_outside_training, timing_row
 
 
 def test_summary_row_takes_f1_from_matching():
@@ -14,4 +16,27 @@ def test_timing_row_reads_a_snakemake_benchmark(tmp_path: Path):
     path = tmp_path / "benchmarks" / "plant" / "nerf_rgb.tsv"
     path.parent.mkdir(parents=True)
     path.write_text("s\th:m:s\tmax_rss\tmax_vms\n512.25\t0:08:32\t1800.5\t9000.1\n")
-    assert timing_row(path) == {"scene": "plant", "stage": "nerf_rgb", "seconds": 512.25, "max_rss_mb": "1800.5"}
+    assert timing_row(path) == {"scene": "plant", "stage": "nerf_rgb", "seconds": 512.25, "max_rss_mb": "1800.5", "rays": "", "rays_per_s": ""}
+
+
+def test_timing_row_takes_the_rays_per_second_from_the_stages_log(tmp_path: Path):
+    path = tmp_path / "benchmarks" / "plant" / "export_cloud.tsv"
+    path.parent.mkdir(parents=True)
+    path.write_text("s\th:m:s\tmax_rss\tmax_vms\n40.0\t0:00:40\t900\t9000\n")
+    log = tmp_path / "export_cloud.log"
+    log.write_text(f"12:00:00 export_cloud INFO views sampled: 35/35 (100%) after 30 s\n12:00:01 export_cloud INFO {throughput_line(96000, 8.0)}\n")
+    row = timing_row(path, log)
+    assert (row["seconds"], row["rays"], row["rays_per_s"]) == (40.0, 96000, 12000)
+
+
+def test_a_progress_reporter_gives_the_throughput_of_the_rays_it_was_told(caplog):
+    progress = Progress(logging.getLogger("test"), "views")
+    progress(1, 2, rays=1000)
+    progress(2, 2, rays=2500)
+    assert progress.throughput().startswith("throughput: 2500 rays in ")
+
+
+def test_the_time_outside_training_is_every_other_stage():
+    rows = [{"stage": "nerf_rgb", "seconds": 100.0}, {"stage": "nerf_finetune", "seconds": 50.0}, {"stage": "export_cloud", "seconds": 30.0},
+            {"stage": "poses", "seconds": 10.0}]
+    assert time_outside_training(rows, {"nerf_rgb", "nerf_finetune"}) == (150.0, 40.0)

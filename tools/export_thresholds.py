@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from invnerf_seg.cameras import to_world
 from invnerf_seg.evaluation import truth_alignment
-from invnerf_seg.export import field_samples, to_world, transmittance
+from invnerf_seg.export import field_samples, transmittance
 from invnerf_seg.nerf_model import load_run_config, run_dir
 
 DENSITIES = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from invnerf_seg.evaluation import class_iou, object_colour_match, read_image, render_eval_outputs
+from invnerf_seg.evaluation import class_iou, object_colour_match, true_mask
+from invnerf_seg.held_out_renders import render_views
 from invnerf_seg.mask_colours import CLASSES_FILE, classify, read_classes
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.nerf_train import StageSettings, checkpoint_dir, train_stage
@@ -46,7 +47,7 @@ def held_out_scores(output: Path, scene: str, mask_dataset: Path, threshold: flo
     """Colour match, background p95 and IoU of a fine-tuned run's held-out views."""
     classes = read_classes(mask_dataset / CLASSES_FILE)
     run = load_run(output, scene)
-    views = [(stem, out["rgb"], read_image(mask_dataset / "images" / f"{stem}.png")) for stem, _, out in render_eval_outputs(run, ("rgb",))]
+    views = [(view.stem, view.rgb, true_mask(mask_dataset, view.stem)) for view in render_views(run)]
     del run
     gc.collect()
     background = np.concatenate([rendered.max(axis=-1)[classify(target, classes, 0.5) == 0] for _, rendered, target in views])
