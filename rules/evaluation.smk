@@ -23,6 +23,7 @@ rule render_held_out:
     script:
         "../scripts/render_held_out.py"
 
+
 rule evaluate:
     """A method's held-out views: PSNR of its RGB model and IoU of its rendered masks; its count against truth."""
     input:
