@@ -66,3 +66,18 @@ def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def stage_profile(timings: list[dict], training_stages: set[str]) -> str:
+    """A markdown table of one scene's stages (results/timings.csv rows): time, peak memory, rays per second and, for the
+    stages that push rays through a model, their speed against the fastest training's; then the time outside training."""
+    rates = [float(row["rays_per_s"]) for row in timings if row["stage"] in training_stages and row.get("rays_per_s") not in (None, "")]
+    training_rate = max(rates) if rates else None
+    lines = ["| stage | seconds | peak MB | rays | rays/s | x training |", "|---|---|---|---|---|---|"]
+    for row in timings:
+        rate = row.get("rays_per_s")
+        versus = "" if rate in (None, "") or training_rate is None or row["stage"] in training_stages else f"x{float(rate) / training_rate:.1f}"
+        lines.append(f"| {row['stage']} | {float(row['seconds']):.0f} | {float(row['max_rss_mb']):.0f} | {row.get('rays') or ''} | {rate or ''} | {versus} |")
+    training, outside = time_outside_training([{**row, "seconds": float(row["seconds"])} for row in timings], training_stages)
+    lines.append(f"\ntraining {training:.0f} s; every other stage {outside:.0f} s ({100 * outside / max(training, 1e-9):.0f}% of training); total {training + outside:.0f} s")
+    return "\n".join(lines)

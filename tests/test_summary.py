@@ -4,7 +4,7 @@ import logging
 from pathlib import Path
 
 from invnerf_seg.step import Progress, throughput_line
-from invnerf_seg.summary import summary_row, time_outside_training, timing_row
+from invnerf_seg.summary import stage_profile, summary_row, time_outside_training, timing_row
 
 
 def test_summary_row_takes_f1_from_matching():
@@ -40,3 +40,13 @@ def test_the_time_outside_training_is_every_other_stage():
     rows = [{"stage": "nerf_rgb", "seconds": 100.0}, {"stage": "nerf_finetune", "seconds": 50.0}, {"stage": "export_cloud", "seconds": 30.0},
             {"stage": "poses", "seconds": 10.0}]
     assert time_outside_training(rows, {"nerf_rgb", "nerf_finetune"}) == (150.0, 40.0)
+
+
+def test_the_stage_profile_weighs_rendering_against_training_and_time_outside_it():
+    rows = [{"stage": "nerf_rgb", "seconds": "300", "max_rss_mb": "2000", "rays": "1000000", "rays_per_s": "3500"},
+            {"stage": "render_held_out_rgb", "seconds": "20", "max_rss_mb": "900", "rays": "96000", "rays_per_s": "10500"},
+            {"stage": "count_invnerf", "seconds": "10", "max_rss_mb": "500", "rays": "", "rays_per_s": ""}]
+    table = stage_profile(rows, {"nerf_rgb"})
+    assert "| render_held_out_rgb | 20 | 900 | 96000 | 10500 | x3.0 |" in table
+    assert "| count_invnerf | 10 | 500 |  |  |  |" in table
+    assert table.endswith("training 300 s; every other stage 30 s (10% of training); total 330 s")

@@ -7,7 +7,8 @@ share of each frame the objects fill (all of them, and per object), the true
 and predicted counts, F1 of the detections matched to true fruits, held-out
 mask IoU, the median colour match of held-out object pixels, PSNR, the paired
 t-test of each baseline's IoU against InvNeRF-Seg's, the RGB training's and the
-method's time (from Snakemake's benchmark files) and the peak memory.
+method's time (from Snakemake's benchmark files) and the peak memory; with `--stages`, each scene's stages
+with their rays per second (results/timings.csv).
 
     .venv/bin/python tools/benchmark.py --out /tmp/invnerf-benchmark --cores 2
 """
@@ -25,7 +26,8 @@ import numpy as np
 import yaml
 from PIL import Image
 
-from invnerf_seg.methods import METHODS, SHARED_MODEL_STAGES
+from invnerf_seg.methods import METHODS, SHARED_MODEL_STAGES, TRAINING_STAGES
+from invnerf_seg.summary import stage_profile
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -183,6 +185,7 @@ def main() -> None:
         help="Snakemake's rerun triggers (all by default); leave out code to keep the stages of an earlier run in --out whose scripts changed since",
     )
     parser.add_argument("--table-only", action="store_true", help="print the table of the scenes already run under --out, running nothing")
+    parser.add_argument("--stages", action="store_true", help="after the table, each scene's stages: time, peak memory, rays per second")
     args = parser.parse_args()
     rows = []
     for name in args.scenes:
@@ -201,6 +204,12 @@ def main() -> None:
         print_table(rows)
         sys.stdout.flush()
         (args.out / "benchmark.json").write_text(json.dumps(rows, indent=2))
+    if args.stages:
+        for name in args.scenes:
+            timings_path = args.out / name / "results" / "timings.csv"
+            if timings_path.is_file():
+                with timings_path.open(newline="") as handle:
+                    print(f"\n{name}\n\n{stage_profile(list(csv.DictReader(handle)), set(TRAINING_STAGES))}")
 
 
 if __name__ == "__main__":
