@@ -33,9 +33,8 @@ from nerfstudio.model_components.renderers import SemanticRenderer
 from nerfstudio.plugins.types import MethodSpecification
 
 from invnerf_seg.fruitnerf_data import MASK_KEY, FruitMaskDataParserConfig, FruitMaskDataset
+from invnerf_seg.nerf_model import FRUITNERF_METHOD
 from invnerf_seg.nerfstudio_method import InvNerfactoModel, InvNerfactoModelConfig, invnerf_nerfacto
-
-FRUITNERF_METHOD = "invnerf-fruitnerf"
 
 
 @dataclass

@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # nerfstudio takes seconds to import; a stage that only reads
 
 METHOD_NAME = "invnerf-nerfacto"
 """The nerfstudio method (`ns-train invnerf-nerfacto`, invnerf_seg/nerfstudio_method.py) that trains the RGB and fine-tuned runs."""
+FRUITNERF_METHOD = "invnerf-fruitnerf"
+"""The nerfstudio method (invnerf_seg/fruitnerf_method.py) that trains the FruitNeRF baseline's run."""
 RUN_NAME = "run"
 
 

@@ -25,7 +25,7 @@ rule render_held_out:
 
 
 rule evaluate:
-    """A method's held-out views: PSNR of its RGB model and IoU of its rendered masks; its count against truth."""
+    """A method's held-out views: PSNR of its RGB model and IoU of its rendered masks, read from the renders (no GPU); its count against truth."""
     input:
         unpack(truth_files),
         unpack(evaluation_inputs),
@@ -43,11 +43,10 @@ rule evaluate:
         "benchmarks/{scene}/evaluate_{method}.tsv"
     conda:
         ENV
-    threads: 8
+    threads: 1
     resources:
-        gpu=1,
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=2000,
+        runtime=20,
     params:
         mask_threshold=config["mask_threshold"],
         settings=evaluation_settings,

@@ -9,8 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from invnerf_seg.fruitnerf_data import DATAPARSER_NAME
-from invnerf_seg.fruitnerf_method import FRUITNERF_METHOD
-from invnerf_seg.nerf_model import run_dir
+from invnerf_seg.nerf_model import FRUITNERF_METHOD, run_dir
 from invnerf_seg.nerf_train import (
     StageSettings,
     checkpoint_dir,
