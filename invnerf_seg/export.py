@@ -116,6 +116,8 @@ def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_ch
     model.eval()
     device = model.device
     rays_done = 0
+    if progress is not None:
+        progress(0, len(cameras), rays=0)
     for camera_index in range(len(cameras)):
         bundle = cameras.generate_rays(camera_indices=camera_index).to(device)
         height, width = bundle.shape

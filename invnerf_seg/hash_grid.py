@@ -7,9 +7,11 @@ parameters and its checkpoints stay the same. On the demo's model (2 cores)
 this took the forward pass from about 3,000 to about 13,000 rays a second and
 a training step's forward and backward from 0.34-0.48 s to 0.2 s.
 
-On a CUDA GPU the hash grids run in tiny-cuda-nn and nothing here applies.
-Without a working C++ compiler, torch falls back to the plain encoding and
-warns (the speed, not the result, is lost).
+On a CUDA GPU with tiny-cuda-nn the hash grids run there and nothing here
+applies; without it nerfstudio uses the same torch grid, which is then
+compiled for the GPU too (not yet run on a GPU here). Without a working C++
+compiler, torch falls back to the plain encoding and warns (the speed, not
+the result, is lost).
 """
 
 from __future__ import annotations

@@ -54,6 +54,8 @@ def render_views(run: LoadedRun, progress: Callable[[int, int], None] | None = N
     model.eval()
     model.config.eval_num_rays_per_chunk = RAYS_PER_CHUNK
     total, rays_done = len(run.eval_image_paths), 0
+    if progress is not None:
+        progress(0, total, rays=0)
     for index, image_path in enumerate(run.eval_image_paths):
         camera = run.eval_cameras[index : index + 1]
         outputs = model.get_outputs_for_camera(camera)

@@ -73,8 +73,9 @@ def throughput_line(rays: int, seconds: float) -> str:
 class Progress:
     """A callback(done, total, *extra, rays=None) that logs at every `every_percent` percent, with the elapsed time.
 
-    A rendering stage passes `rays`, the rays it has pushed through its
-    model so far; `throughput()` then gives the stage's throughput line.
+    A call with `done` 0 marks the loop's start. A rendering stage passes
+    `rays`, the rays it has pushed through its model so far; `throughput()`
+    then gives the stage's throughput line.
     """
 
     def __init__(self, logger: logging.Logger, what: str, every_percent: int = 10) -> None:
@@ -85,6 +86,9 @@ class Progress:
         self.seconds = 0.0
 
     def __call__(self, done: int, total: int, *extra, rays: int | None = None) -> None:
+        if done == 0:  # the loop starts now: what came before (imports, loading a model) is not its time
+            self.started = time.monotonic()
+            return
         if rays is not None:
             self.rays, self.seconds = rays, time.monotonic() - self.started
         percent = int(100 * done / max(total, 1))
