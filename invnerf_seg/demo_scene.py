@@ -45,7 +45,7 @@ class SceneSpec:
     n_fruits: int = 10
     width: int = 320
     height: int = 240
-    video_fps: int = 30
+    video_fps: int = 10
     duration_s: float = 8.0
     fov_x_deg: float = 55.0
     orbit_radius: float = 1.7

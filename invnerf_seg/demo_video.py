@@ -69,7 +69,7 @@ def mask_image(instances: np.ndarray, mask_values: str) -> np.ndarray:
 
 
 def write_demo(spec: SceneSpec, extract_fps: float, video_path: Path, masks_dir: Path, truth_path: Path, preview_path: Path, workers: int = 1, progress: Callable[[int, int], None] | None = None) -> dict:
-    """Render the orbit video (H.264, 30 fps), the fruit masks and truth.json; return the truth.
+    """Render the orbit video (H.264, at spec.video_fps), the fruit masks and truth.json; return the truth.
 
     Frames render in `workers` processes and are written in order.
     """

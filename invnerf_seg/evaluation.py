@@ -6,7 +6,6 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
 from invnerf_seg.held_out_renders import RenderedView
@@ -100,7 +99,7 @@ def object_colour_match(views: list[tuple[str, np.ndarray, np.ndarray]], classes
     matches = []
     for _, rendered, target in views:
         true = classify(target, classes, 0.5)
-        scores = class_scores(torch.as_tensor(np.asarray(rendered, dtype=np.float32)), classes).numpy()
+        scores = class_scores(np.asarray(rendered, dtype=np.float32), classes)
         for index, value in enumerate(classes):
             matches.append(scores[..., index][true == value])
     matches = np.concatenate(matches) if matches else np.zeros(0)

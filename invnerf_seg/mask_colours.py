@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # counting reads mask colours without torch, whose import takes seconds
+    import torch
 
 CLASSES_FILE = "classes.json"  # beside a mask dataset: mask value -> the colour it was trained as
 WHITE = (1.0, 1.0, 1.0)
@@ -51,10 +54,9 @@ def is_object(mask_image: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tenso
     background with white or a class colour on the objects; 8-bit images are
     over 127, float images (nerfstudio's, 0 to 1) over 0.5.
     """
-    integer = mask_image.dtype == (torch.uint8 if isinstance(mask_image, torch.Tensor) else np.uint8)
-    channels = mask_image[..., :3]
-    brightest = channels.amax(dim=-1) if isinstance(mask_image, torch.Tensor) else np.asarray(channels).max(axis=-1)
-    return brightest > (127 if integer else 0.5)
+    if isinstance(mask_image, np.ndarray):
+        return mask_image[..., :3].max(axis=-1) > (127 if mask_image.dtype == np.uint8 else 0.5)
+    return mask_image[..., :3].amax(dim=-1) > (127 if str(mask_image.dtype) == "torch.uint8" else 0.5)  # a torch tensor
 
 
 def colour_image(labels: np.ndarray, classes: dict[int, tuple[float, float, float]]) -> np.ndarray:
@@ -68,18 +70,21 @@ def colour_image(labels: np.ndarray, classes: dict[int, tuple[float, float, floa
     return image
 
 
-def class_scores(rgb: torch.Tensor, classes: dict[int, tuple[float, float, float]]) -> torch.Tensor:
-    """How well each predicted colour [..., 3] matches each class colour: [..., n_classes], in [0, 1]."""
-    scores = []
-    for colour in classes.values():
-        on = torch.tensor(colour, dtype=rgb.dtype, device=rgb.device) > 0.5
-        scores.append(torch.where(on, rgb, 1.0 - rgb).min(dim=-1).values)
-    return torch.stack(scores, dim=-1)
+def class_scores(rgb: np.ndarray | torch.Tensor, classes: dict[int, tuple[float, float, float]]) -> np.ndarray | torch.Tensor:
+    """How well each predicted colour [..., 3] matches each class colour: [..., n_classes], in [0, 1].
+
+    numpy arrays (counting, evaluation) and torch tensors (the export, on its device) alike.
+    """
+    on = np.array([[channel > 0.5 for channel in colour] for colour in classes.values()])  # [n_classes, 3]
+    colours = rgb[..., None, :]
+    if isinstance(rgb, np.ndarray):
+        return np.where(on, colours, 1.0 - colours).min(axis=-1)
+    return colours.where(colours.new_tensor(on).bool(), 1.0 - colours).amin(dim=-1)
 
 
 def classify(rgb: np.ndarray, classes: dict[int, tuple[float, float, float]], threshold: float) -> np.ndarray:
     """The class value of each colour [..., 3], 0 where no class matches better than `threshold`."""
-    scores = class_scores(torch.as_tensor(np.asarray(rgb, dtype=np.float32)), classes).numpy()
+    scores = class_scores(np.asarray(rgb, dtype=np.float32), classes)
     values = np.array(list(classes), dtype=int)
     return np.where(scores.max(axis=-1) > threshold, values[scores.argmax(axis=-1)], 0)
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from invnerf_seg.nerfstudio_startup import quick_method_list
+
 if TYPE_CHECKING:  # nerfstudio takes seconds to import; a stage that only reads renders or names a run does without
     from nerfstudio.cameras.cameras import Cameras
     from nerfstudio.pipelines.base_pipeline import Pipeline
@@ -47,31 +49,38 @@ class LoadedRun:
         return self.train_cameras.camera_to_worlds[:, :3, 3].cpu().numpy()
 
 
-def load_run(output_dir: Path, experiment: str, method: str = METHOD_NAME) -> LoadedRun:
+def load_run(output_dir: Path, experiment: str, method: str = METHOD_NAME, compiled: bool = True) -> LoadedRun:
     """Load the finished run of `method` that a training stage published in `output_dir` (a rule's run folder)."""
-    return load_run_config(run_dir(Path(output_dir), experiment, method) / "config.yml")
+    return load_run_config(run_dir(Path(output_dir), experiment, method) / "config.yml", compiled)
 
 
-def load_published_run(output_dir: Path, experiment: str) -> LoadedRun:
+def load_published_run(output_dir: Path, experiment: str, compiled: bool = True) -> LoadedRun:
     """Load the one finished run, of whichever nerfstudio method, that a training stage published in `output_dir`."""
     configs = sorted(Path(output_dir).glob(f"{experiment}/*/{RUN_NAME}/config.yml"))
     if len(configs) != 1:
         raise FileNotFoundError(f"{output_dir}: expected one trained run ({experiment}/<method>/{RUN_NAME}/config.yml), found {len(configs)}")
-    return load_run_config(configs[0])
+    return load_run_config(configs[0], compiled)
 
 
-def load_run_config(config_path: Path) -> LoadedRun:
+def load_run_config(config_path: Path, compiled: bool = True) -> LoadedRun:
     """Load `config.yml` of a finished run onto the available device.
 
     The checkpoint is our own file; it holds numpy scalars that torch >= 2.6
-    only unpickles with weights-only loading turned off.
+    only unpickles with weights-only loading turned off. `compiled=False`
+    keeps the hash grids eager whatever the run was trained with: a stage that
+    samples only a few thousand rays spends longer compiling than it saves.
     """
     os.environ["TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD"] = "1"
+    quick_method_list()
     from nerfstudio.utils.eval_utils import eval_setup
 
     if not config_path.is_file():
         raise FileNotFoundError(f"no trained model at {config_path}")
-    config, pipeline, _, step = eval_setup(config_path, test_mode="inference")
+    def keep_grids_eager(config):
+        config.pipeline.model.compile_hash_grids = False
+        return config
+
+    config, pipeline, _, step = eval_setup(config_path, test_mode="inference", update_config_callback=None if compiled else keep_grids_eager)
     dataparser = config.pipeline.datamanager.dataparser.setup()
     train = dataparser.get_dataparser_outputs(split="train")
     evaluation = dataparser.get_dataparser_outputs(split="val")

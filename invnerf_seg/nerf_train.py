@@ -73,10 +73,9 @@ def train_command(
     RGB training and the mask fine-tuning, so the fine-tuned model is the same
     nerfacto; only the images, the iteration count and the learning rate differ.
     """
-    ns_train = shutil.which("ns-train", path=str(Path(sys.executable).parent)) or "ns-train"
     device = device_type()
     command = [
-        ns_train, method,
+        sys.executable, "-m", "invnerf_seg.ns_train", method,
         "--output-dir", str(output_dir),
         "--experiment-name", experiment,
         "--timestamp", RUN_NAME,

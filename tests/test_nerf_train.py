@@ -21,7 +21,7 @@ PRESET = {"rays_per_batch": 512, "model": {"num_proposal_samples_per_ray": [32, 
 def test_command_carries_preset_and_stage(tmp_path: Path):
     command = train_command(tmp_path / "data", tmp_path / "out", "plant", 300, PRESET, 0.002, 8, load_dir=tmp_path / "ckpt")
     text = " ".join(command)
-    assert command[1] == "invnerf-nerfacto"
+    assert command[1:4] == ["-m", "invnerf_seg.ns_train", "invnerf-nerfacto"]
     assert "--pipeline.model.num-proposal-samples-per-ray 32 16" in text
     assert "--pipeline.model.far-plane 2.0" in text
     assert "--max-num-iterations 300" in text and "--optimizers.fields.optimizer.lr 0.002" in text

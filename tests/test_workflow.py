@@ -29,7 +29,7 @@ from tests.posed_data import write_posed_dataset
 from tests.workflow_runs import REPO, jobs_of, snakemake, workdir_with_config
 
 # COLMAP needs the demo's 320x240 and 40 frames to pose every frame.
-OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps": 30, "duration_s": 8.0, "marker_size": 0.2}
+OTHER_DEMO = {"seed": 11, "n_fruits": 6, "width": 320, "height": 240, "video_fps": 10, "duration_s": 8.0, "marker_size": 0.2}
 
 
 @pytest.mark.parametrize(
