@@ -1,11 +1,18 @@
-"""Open an interactive 3D view (results/<scene>/comparison_3d.html) in headless chromium, drag it, and screenshot before and after.
+"""Open an interactive 3D view in headless chromium, drag it, and screenshot before and after.
 
 A check by eye that the offline view renders and turns in a real browser:
 chromium runs with no network, the page is opened from disk, and a scripted
 mouse drag (Chrome DevTools Protocol) rotates the plot. Needs Debian's
 `chromium` (`apt-get install chromium`); nothing else beyond the environment.
 
+The view on its own (results/<scene>/comparison_3d.html):
+
     .venv/bin/python tools/view_screenshot.py results/demo/comparison_3d.html shots/
+
+or inside Snakemake's report (`make report`), reached as a user would, by
+clicks: the menu's category, then the eye button of the view's row.
+
+    .venv/bin/python tools/view_screenshot.py results/report/report.html shots/ --click Comparison --row "interactive 3D view"
 """
 
 from __future__ import annotations
@@ -47,6 +54,21 @@ class Page:
         path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
         return np.asarray(Image.open(path).convert("RGB"), dtype=float)
 
+    def evaluate(self, expression: str):
+        """The value of a JavaScript expression in the page."""
+        return self.call("Runtime.evaluate", expression=expression, returnByValue=True).get("result", {}).get("value")
+
+    def click(self, at: tuple[float, float]) -> None:
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=at[0], y=at[1], button="left", clickCount=1)
+
+    def centre_of(self, finder: str, what: str) -> tuple[float, float]:
+        """The centre of the element a JavaScript expression `finder` returns (null: not on the page)."""
+        box = self.evaluate(f"(() => {{ const el = {finder}; if (!el) return null; const r = el.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, r.width, r.height]; }})()")
+        if not box or box[2] == 0:
+            raise RuntimeError(f"not on the page: {what}")
+        return box[0], box[1]
+
     def drag(self, start: tuple[int, int], end: tuple[int, int], steps: int = 20) -> None:
         self.call("Input.dispatchMouseEvent", type="mouseMoved", x=start[0], y=start[1])
         self.call("Input.dispatchMouseEvent", type="mousePressed", x=start[0], y=start[1], button="left", clickCount=1)
@@ -74,10 +96,34 @@ def page_socket(port: int, timeout: float = 30.0) -> str:
         time.sleep(0.5)
 
 
+def text_element(text: str) -> str:
+    """JavaScript finding the first visible link or button whose whole text is `text` (a menu entry)."""
+    return f"[...document.querySelectorAll('a, button')].find(el => el.offsetParent && el.innerText.trim() === {json.dumps(text)})"
+
+
+def row_button(text: str) -> str:
+    """JavaScript finding the first link or button in the table row whose text holds `text` (a report result's eye button)."""
+    return f"(([...document.querySelectorAll('tr')].find(row => row.innerText.includes({json.dumps(text)})) || document.createElement('tr')).querySelector('a, button'))"
+
+
+def navigate(page: Page, clicks: list[str], row: str | None) -> tuple[float, float]:
+    """Click through the page as a user would; the centre of the view to drag (the opened iframe, or the page's)."""
+    for text in clicks:
+        page.click(page.centre_of(text_element(text), f"an element reading {text!r}"))
+        time.sleep(2)
+    if row is None:
+        return SIZE[0] // 2, SIZE[1] // 2
+    page.click(page.centre_of(row_button(row), f"a button in the row {row!r}"))
+    time.sleep(2)
+    return page.centre_of("document.querySelector('iframe')", "the result's frame")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("view", type=Path)
+    parser.add_argument("view", type=Path, help="the view's HTML file, or Snakemake's report")
     parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--click", action="append", default=[], help="click the element reading this text first (repeatable, in order)")
+    parser.add_argument("--row", help="then click the button in the table row holding this text, and drag the frame it opens")
     parser.add_argument("--browser", default=shutil.which("chromium") or "chromium")
     args = parser.parse_args()
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -89,9 +135,11 @@ def main() -> None:
     ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         page = Page(page_socket(PORT))
+        time.sleep(3)
+        centre = navigate(page, args.click, args.row)
         time.sleep(8)  # plotly draws the 3D scene with WebGL (software) after the page loads
         before = page.screenshot(args.out_dir / "view_before.png")
-        page.drag((SIZE[0] // 2, SIZE[1] // 2), (SIZE[0] // 2 + 250, SIZE[1] // 2 + 60))
+        page.drag((int(centre[0]), int(centre[1])), (int(centre[0]) + 250, int(centre[1]) + 60))
         time.sleep(2)
         after = page.screenshot(args.out_dir / "view_after.png")
         changed = float((np.abs(after - before).max(axis=-1) > 30).mean())
