@@ -76,6 +76,7 @@ def load_run_config(config_path: Path, compiled: bool = True) -> LoadedRun:
 
     if not config_path.is_file():
         raise FileNotFoundError(f"no trained model at {config_path}")
+
     def keep_grids_eager(config):
         config.pipeline.model.compile_hash_grids = False
         return config

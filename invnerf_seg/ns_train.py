@@ -2,7 +2,7 @@
 
 `python -m invnerf_seg.ns_train invnerf-nerfacto ...` takes exactly the
 arguments of `ns-train invnerf-nerfacto ...` and trains the same way; it only
-starts about 5 s sooner (see nerfstudio_startup.py).
+starts about 8 s sooner (see nerfstudio_startup.py).
 """
 
 from invnerf_seg.nerfstudio_startup import quick_method_list
