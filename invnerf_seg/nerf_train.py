@@ -112,13 +112,18 @@ def train_command(
 
 
 def training_environment(threads: int) -> dict[str, str]:
-    """Environment for ns-train: the rule's thread budget, and checkpoint loading.
+    """Environment for ns-train: the rule's thread budget, checkpoint loading, and this package on the path.
 
     nerfstudio checkpoints hold numpy scalars, which torch >= 2.6 refuses to
     unpickle by default; these are the workflow's own files, so allow them.
+    Training runs as `python -m invnerf_seg.ns_train`, which must import this
+    very package even where the environment's install of it points elsewhere
+    (an editable install of another checkout) or nowhere.
     """
+    package_root = str(Path(__file__).resolve().parents[1])
     return {
         **os.environ,
+        "PYTHONPATH": os.pathsep.join([package_root, *filter(None, [os.environ.get("PYTHONPATH")])]),
         "OMP_NUM_THREADS": str(threads),
         "MKL_NUM_THREADS": str(threads),
         "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1",

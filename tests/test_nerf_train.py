@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -12,7 +13,15 @@ import pytest
 from nerfstudio.models.nerfacto import NerfactoModelConfig
 
 from invnerf_seg.nerf_model import run_dir
-from invnerf_seg.nerf_train import STEP_LINE, TrainingStopped, model_mismatches, run_training, same_frames_and_cameras, train_command
+from invnerf_seg.nerf_train import (
+    STEP_LINE,
+    TrainingStopped,
+    model_mismatches,
+    run_training,
+    same_frames_and_cameras,
+    train_command,
+    training_environment,
+)
 from invnerf_seg.summary import logged_throughput_of
 
 PRESET = {"rays_per_batch": 512, "model": {"num_proposal_samples_per_ray": [32, 16], "hidden_dim": 32, "far_plane": 2.0}}
@@ -34,6 +43,15 @@ def test_command_carries_preset_and_stage(tmp_path: Path):
     assert "--pipeline.datamanager.pixel-sampler.object-share 0.25" in shared and "object-margin" not in shared
     margin = " ".join(train_command(tmp_path / "data", tmp_path / "out", "plant", 300, PRESET, 0.002, 8, object_share=0.25, object_margin=2))
     assert "--pipeline.datamanager.pixel-sampler.object-margin 2" in margin
+
+
+def test_the_training_process_imports_this_checkout(tmp_path: Path):
+    """`python -m invnerf_seg.ns_train` finds this package from any directory, even without site-packages' install of it."""
+    found = subprocess.run(
+        [sys.executable, "-S", "-c", "import invnerf_seg; print(invnerf_seg.__file__)"],
+        cwd=tmp_path, env=training_environment(1), capture_output=True, text=True, check=True,
+    )
+    assert Path(found.stdout.strip()).parent == Path(__file__).resolve().parents[1] / "invnerf_seg"
 
 
 def test_run_dir_is_fixed(tmp_path: Path):
