@@ -31,6 +31,7 @@ PLANT_LABEL = 1
 FRUIT_LABEL_OFFSET = 2  # fruit i carries label FRUIT_LABEL_OFFSET + i
 # The ground markers: OpenCV's 4x4 ArUco dictionary, ids 0 to 3, around the stem at this distance, a quarter turn
 # apart, so that every view of the orbit sees some beside the plant rather than behind it.
+FRUIT_SHAPES = ("round", "pod", "pairs")
 MARKER_DICTIONARY = "DICT_4X4_50"
 MARKER_IDS = (0, 1, 2, 3)
 MARKER_RING = 0.6
@@ -54,7 +55,7 @@ class SceneSpec:
     fruit_radius: tuple[float, float] = (0.055, 0.075)
     mask_values: str = "binary"  # "binary": fruit 255; "instance": fruit k has grey value k (for masks.encoding: instance)
     marker_size: float | None = None  # side of each ground marker's black square in metres (None: no markers)
-    fruit_shape: str = "round"  # "round": spheres; "pod": hanging ellipsoids `pod_elongation` times longer than wide
+    fruit_shape: str = "round"  # "round": spheres; "pod": hanging ellipsoids `pod_elongation` times longer than wide; "pairs": a round fruit with a pod touching it
     pod_elongation: float = 3.0
 
 
@@ -166,6 +167,57 @@ def _rotation_to(direction: np.ndarray) -> np.ndarray:
     return np.stack([a, b, np.cross(a, b)], axis=1)
 
 
+def _hanging_axis(rng: np.random.Generator) -> np.ndarray:
+    """A pod's long axis: down and out, tilted at random."""
+    hang = np.array([*rng.normal(size=2), -rng.uniform(1.0, 2.5)])
+    return hang / np.linalg.norm(hang)
+
+
+def _place_fruits(rng: np.random.Generator, spec: SceneSpec) -> tuple[list[np.ndarray], list[float], list[np.ndarray | None]]:
+    """Centres, radii (a pod's: half its width) and ellipsoid axes of the fruits, apart from each other.
+
+    A lone pod's axes are None: they are drawn with its colour, after all are
+    placed, so that the seeds give the same plants as before pairs existed.
+
+    "pairs": each placement is a round fruit with a pod hanging from its
+    underside, the pod's tip touching the fruit (a pod as wide as 0.6 of the
+    fruit, `pod_elongation` times longer than wide, clear of the ground): two
+    objects that touch.
+    """
+    long_factor = spec.pod_elongation if spec.fruit_shape in ("pod", "pairs") else 1.0
+    per_placement = 2 if spec.fruit_shape == "pairs" else 1
+    centres: list[np.ndarray] = []
+    radii: list[float] = []
+    axes_of: list[np.ndarray] = []
+    reach: list[tuple[np.ndarray, float]] = []  # each placement's bounding sphere
+    attempts = 0
+    while len(centres) < spec.n_fruits:
+        attempts += 1
+        if attempts > 20000:
+            raise ValueError(f"cannot place {spec.n_fruits} separate fruits on the demo plant; ask for fewer")
+        radius = rng.uniform(*spec.fruit_radius)
+        azimuth = rng.uniform(0, 2 * np.pi)
+        distance = rng.uniform(0.2, 0.38)
+        candidate = np.array([distance * np.cos(azimuth), distance * np.sin(azimuth), rng.uniform(0.14, 0.78)])
+        if per_placement == 2:
+            hang = _hanging_axis(rng)
+            pod_radius = 0.6 * radius
+            pod_centre = candidate + (radius + long_factor * pod_radius) * hang
+            bound = (0.5 * (candidate + pod_centre - radius * hang), radius + long_factor * pod_radius)
+            placed = [(candidate, radius, np.eye(3) * radius), (pod_centre, pod_radius, _rotation_to(hang) @ np.diag([long_factor * pod_radius, pod_radius, pod_radius]))]
+        else:
+            bound = (candidate, long_factor * radius)
+            placed = [(candidate, radius, np.eye(3) * radius if spec.fruit_shape == "round" else None)]
+        above_ground = per_placement == 1 or pod_centre[2] - long_factor * pod_radius > 0.03
+        if above_ground and all(np.linalg.norm(bound[0] - other) > bound[1] + other_reach + 0.05 for other, other_reach in reach):
+            reach.append(bound)
+            for centre, object_radius, axes in placed:
+                centres.append(centre)
+                radii.append(object_radius)
+                axes_of.append(axes)
+    return centres, radii, axes_of
+
+
 def build_scene(spec: SceneSpec) -> Scene:
     """Place a stem, leaves and `n_fruits` non-touching fruits from the seed."""
     rng = np.random.default_rng(spec.seed)
@@ -189,31 +241,16 @@ def build_scene(spec: SceneSpec) -> Scene:
         green = np.array([0.12, rng.uniform(0.42, 0.62), 0.10])
         ellipsoids.append(Ellipsoid(centre, axes, green, PLANT_LABEL, pattern=0.25))
 
-    if spec.fruit_shape not in ("round", "pod"):
-        raise ValueError(f"demo fruit_shape must be 'round' or 'pod', not {spec.fruit_shape!r}")
-    long_factor = spec.pod_elongation if spec.fruit_shape == "pod" else 1.0
-    centres: list[np.ndarray] = []
-    radii: list[float] = []
-    attempts = 0
-    while len(centres) < spec.n_fruits:
-        attempts += 1
-        if attempts > 20000:
-            raise ValueError(f"cannot place {spec.n_fruits} separate fruits on the demo plant; ask for fewer")
-        radius = rng.uniform(*spec.fruit_radius)
-        azimuth = rng.uniform(0, 2 * np.pi)
-        distance = rng.uniform(0.2, 0.38)
-        candidate = np.array([distance * np.cos(azimuth), distance * np.sin(azimuth), rng.uniform(0.14, 0.78)])
-        if all(np.linalg.norm(candidate - c) > long_factor * (radius + r) + 0.05 for c, r in zip(centres, radii)):
-            centres.append(candidate)
-            radii.append(radius)
-    axes_of = []
+    if spec.fruit_shape not in FRUIT_SHAPES:
+        raise ValueError(f"demo fruit_shape must be one of {', '.join(FRUIT_SHAPES)}, not {spec.fruit_shape!r}")
+    if spec.fruit_shape == "pairs" and spec.n_fruits % 2:
+        raise ValueError(f"demo fruit_shape 'pairs' needs an even n_fruits (a round fruit and a pod per pair), not {spec.n_fruits}")
+    centres, radii, axes_of = _place_fruits(rng, spec)
     for index, (centre, radius) in enumerate(zip(centres, radii)):
         red = np.array([rng.uniform(0.75, 0.95), rng.uniform(0.08, 0.3), 0.06])
-        axes = np.eye(3) * radius
-        if spec.fruit_shape == "pod":  # hanging, tilted at random: the long axis points down and out
-            hang = np.array([*rng.normal(size=2), -rng.uniform(1.0, 2.5)])
-            axes = _rotation_to(hang) @ np.diag([long_factor * radius, radius, radius])
-        axes_of.append(axes)
+        if axes_of[index] is None:  # a lone pod, hanging
+            axes_of[index] = _rotation_to(_hanging_axis(rng)) @ np.diag([spec.pod_elongation * radius, radius, radius])
+        axes = axes_of[index]
         ellipsoids.append(Ellipsoid(centre, axes, red, FRUIT_LABEL_OFFSET + index, pattern=0.15))
 
     scene = Scene(

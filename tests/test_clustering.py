@@ -11,6 +11,7 @@ import pytest
 from invnerf_seg.clustering import (
     NOISE,
     CountParams,
+    convex_halves,
     count_by_class,
     count_objects,
     describe_objects,
@@ -102,6 +103,55 @@ def test_touching_pairs_end_to_end(rng):
     others = [sphere_surface((0.5 * (i + 1), 0.3, 0), 0.05, 700, rng) for i in range(4)]
     _, labels, _ = count_objects(np.concatenate(pairs + others), CountParams(object_diameter=0.1))
     assert labels.max() + 1 == 6
+
+
+def ellipsoid_surface(centre, axes, n, rng):
+    """Points on the surface x = centre + axes @ u, |u| = 1 (a pod when one axis is long)."""
+    directions = rng.normal(size=(n, 3))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    return np.asarray(centre) + directions @ np.asarray(axes).T
+
+
+def hanging_pod_axes(length_radius=0.12, radius=0.04, hang=(0.3, 0.2, -1.0)):
+    """A pod's axes: long along the `hang` direction (tilted, mostly downward)."""
+    long = np.asarray(hang) / np.linalg.norm(hang)
+    side = np.cross([0.0, 0.0, 1.0], long)
+    side /= np.linalg.norm(side)
+    return np.stack([long, side, np.cross(long, side)], axis=1) @ np.diag([length_radius, radius, radius]), long
+
+
+@pytest.mark.parametrize("touch", ["tip", "side"])
+def test_a_round_fruit_against_a_pod_is_two(rng, touch):
+    """One cluster of about one object's size (the size split leaves it), but not one convex shape: halved by shape.
+
+    At the tip the pod continues the fruit; at the side it hangs straight down beside it, touching its flank.
+    """
+    axes, long = hanging_pod_axes() if touch == "tip" else hanging_pod_axes(hang=(0.05, 0.0, -1.0))
+    pod_centre = (0.05 + 0.12) * long if touch == "tip" else np.array([0.09, 0.0, -0.06])
+    fruit, pod = sphere_surface((0, 0, 0), 0.05, 3000, rng), ellipsoid_surface(pod_centre, axes, 6000, rng)
+    sampled, labels, decisions = count_objects(np.concatenate([fruit, pod]), CountParams(object_diameter=0.1))
+    assert labels.max() + 1 == 2 and decisions["split_by_shape"] == 1
+    objects = describe_objects(sampled, labels)
+    assert sorted(round(o["length"] / 0.1) for o in objects) == [1, 2]  # the fruit 0.1 long, the pod 0.24
+
+
+def test_one_convex_object_stays_one_whatever_its_shape(rng):
+    """A pod, a round fruit and a cap seen from one side are each one object: their halves' hulls fill nearly all of theirs."""
+    axes, _ = hanging_pod_axes()
+    directions = rng.normal(size=(6000, 3))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    cap = 0.05 * directions[directions[:, 0] > 0]
+    for points in (ellipsoid_surface((0, 0, 0), axes, 6000, rng), sphere_surface((0, 0, 0), 0.05, 3000, rng), cap):
+        assert convex_halves(points)[0] > CountParams().hull_ratio
+        _, labels, decisions = count_objects(points, CountParams(object_diameter=0.1))
+        assert labels.max() + 1 == 1 and decisions["split_by_shape"] == 0
+
+
+def test_the_shape_split_can_be_turned_off(rng):
+    axes, long = hanging_pod_axes()
+    points = np.concatenate([sphere_surface((0, 0, 0), 0.05, 3000, rng), ellipsoid_surface(0.17 * long, axes, 6000, rng)])
+    _, labels, _ = count_objects(points, CountParams(object_diameter=0.1, hull_ratio=0.0))
+    assert labels.max() + 1 == 1
 
 
 def test_diameter_of_a_sphere_surface(rng):

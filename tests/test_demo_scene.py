@@ -1,5 +1,6 @@
 """The procedural demo: fruits placed apart, masks true to the render, truth written."""
 
+import itertools
 import json
 from pathlib import Path
 
@@ -19,6 +20,25 @@ def test_fruits_do_not_touch():
     for i in range(len(centres)):
         for j in range(i + 1, len(centres)):
             assert np.linalg.norm(centres[i] - centres[j]) > radii[i] + radii[j]
+
+
+def test_pairs_are_a_round_fruit_and_a_pod_touching_it():
+    """fruit_shape 'pairs': each round fruit has a pod hanging from it, tip on its surface; the pairs stay apart."""
+    spec = SceneSpec(seed=69, n_fruits=8, fruit_shape="pairs", fruit_radius=(0.045, 0.06))
+    scene = build_scene(spec)
+    fruits, pods = scene.ellipsoids[-8::2], scene.ellipsoids[-7::2]
+    for fruit, pod in zip(fruits, pods):
+        radius = fruit.axes[0, 0]
+        long_axis = pod.axes[:, 0]  # half the pod's length, along its axis
+        tip = pod.centre - long_axis
+        assert np.linalg.norm(tip - fruit.centre) == pytest.approx(radius)
+        assert np.linalg.norm(long_axis) == pytest.approx(3 * 0.6 * radius)  # pod_elongation times its half width
+        assert pod.centre[2] - np.linalg.norm(long_axis) > 0  # clear of the ground
+    assert np.allclose(scene.fruit_lengths[1::2] / scene.fruit_lengths[::2], 1.8)
+    for i, j in itertools.combinations(range(0, 8, 2), 2):  # pairs apart
+        assert np.linalg.norm(scene.fruit_centres[i] - scene.fruit_centres[j]) > 2 * spec.fruit_radius[1]
+    with pytest.raises(ValueError, match="even n_fruits"):
+        build_scene(SceneSpec(seed=1, n_fruits=3, fruit_shape="pairs"))
 
 
 def test_camera_looks_at_the_plant():

@@ -53,6 +53,8 @@ SCENES = {
     },
     # Eight hanging pods three times longer than wide (16 to 18 cm), the whole plant in view: counted one each, lengths measured.
     "pods_seed68": {"demo": {"seed": 68, "n_fruits": 8, "fruit_shape": "pod", "fruit_radius": [0.025, 0.03], "orbit_radius": 1.4}, "preset": "cpu"},
+    # Four round fruits, each with a pod hanging from it and touching it: eight objects, counted apart by shape.
+    "pairs_seed69": {"demo": {"seed": 69, "n_fruits": 8, "fruit_shape": "pairs", "fruit_radius": [0.045, 0.06], "orbit_radius": 1.5}, "preset": "cpu"},
     # Close-ups: the paper's single pod (the camera circles the fruit at 0.45 m) and double pod (three classes at 0.9 m).
     "single_closeup_seed35": {"demo": {"seed": 35, "n_fruits": 1, "fruit_radius": [0.03, 0.035], "orbit_radius": 0.45, "orbit_centre": "fruits"}, "preset": "cpu"},
     "classes3_closeup_seed37": {
