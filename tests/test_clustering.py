@@ -147,6 +147,16 @@ def test_one_convex_object_stays_one_whatever_its_shape(rng):
         assert labels.max() + 1 == 1 and decisions["split_by_shape"] == 0
 
 
+def test_a_zigzag_of_floaters_is_not_halved(rng):
+    """Not convex, but neither are its halves: no two objects, so the shape split leaves it (halving it would count pieces of junk)."""
+    corners = np.array([[0.05 * i, 0.3 * (i % 2), 0.1 * (i % 3)] for i in range(9)])
+    t = rng.random((8, 1500, 1))
+    zigzag = (corners[:-1, None] + t * (corners[1:, None] - corners[:-1, None])).reshape(-1, 3) + rng.normal(scale=0.01, size=(8 * 1500, 3))
+    assert convex_halves(zigzag)[0] < CountParams().hull_ratio
+    _, _, decisions = count_objects(zigzag, CountParams(object_diameter=0.1))
+    assert decisions["split_by_shape"] == 0
+
+
 def test_the_shape_split_can_be_turned_off(rng):
     axes, long = hanging_pod_axes()
     points = np.concatenate([sphere_surface((0, 0, 0), 0.05, 3000, rng), ellipsoid_surface(0.17 * long, axes, 6000, rng)])
