@@ -157,7 +157,7 @@ def convex_halves(points: np.ndarray, min_part_points: int = 20) -> tuple[float,
     A Gaussian mixture of two components (each with its own shape, so a pod
     and a round fruit each get one) halves the cluster; the ratio is the two
     halves' convex hull volumes over the whole cluster's. One convex object
-    halved loses little (0.89 to 0.98 on the benchmark plants' fruits and
+    halved loses little (0.87 to 0.98 on the benchmark plants' fruits and
     pods, seen whole or as a cap), while two touching objects leave the space
     between them inside the whole's hull only (0.61 to 0.81 for a round fruit
     against a pod, tip or side, and 0.78 for two touching fruits, made in the tests).

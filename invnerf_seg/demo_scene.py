@@ -29,9 +29,9 @@ BACKDROP_RADIUS = 5.0
 BACKGROUND_LABEL = 0
 PLANT_LABEL = 1
 FRUIT_LABEL_OFFSET = 2  # fruit i carries label FRUIT_LABEL_OFFSET + i
+FRUIT_SHAPES = ("round", "pod", "pairs")
 # The ground markers: OpenCV's 4x4 ArUco dictionary, ids 0 to 3, around the stem at this distance, a quarter turn
 # apart, so that every view of the orbit sees some beside the plant rather than behind it.
-FRUIT_SHAPES = ("round", "pod", "pairs")
 MARKER_DICTIONARY = "DICT_4X4_50"
 MARKER_IDS = (0, 1, 2, 3)
 MARKER_RING = 0.6
@@ -188,7 +188,7 @@ def _place_fruits(rng: np.random.Generator, spec: SceneSpec) -> tuple[list[np.nd
     per_placement = 2 if spec.fruit_shape == "pairs" else 1
     centres: list[np.ndarray] = []
     radii: list[float] = []
-    axes_of: list[np.ndarray] = []
+    axes_of: list[np.ndarray | None] = []
     reach: list[tuple[np.ndarray, float]] = []  # each placement's bounding sphere
     attempts = 0
     while len(centres) < spec.n_fruits:
@@ -219,7 +219,7 @@ def _place_fruits(rng: np.random.Generator, spec: SceneSpec) -> tuple[list[np.nd
 
 
 def build_scene(spec: SceneSpec) -> Scene:
-    """Place a stem, leaves and `n_fruits` non-touching fruits from the seed."""
+    """Place a stem, leaves and `n_fruits` fruits from the seed, apart from each other (but for the pod and fruit of a pair)."""
     rng = np.random.default_rng(spec.seed)
     stem_height = 0.85
     ellipsoids = [
