@@ -185,7 +185,6 @@ def _place_fruits(rng: np.random.Generator, spec: SceneSpec) -> tuple[list[np.nd
     objects that touch.
     """
     long_factor = spec.pod_elongation if spec.fruit_shape in ("pod", "pairs") else 1.0
-    per_placement = 2 if spec.fruit_shape == "pairs" else 1
     centres: list[np.ndarray] = []
     radii: list[float] = []
     axes_of: list[np.ndarray | None] = []
@@ -199,16 +198,17 @@ def _place_fruits(rng: np.random.Generator, spec: SceneSpec) -> tuple[list[np.nd
         azimuth = rng.uniform(0, 2 * np.pi)
         distance = rng.uniform(0.2, 0.38)
         candidate = np.array([distance * np.cos(azimuth), distance * np.sin(azimuth), rng.uniform(0.14, 0.78)])
-        if per_placement == 2:
+        if spec.fruit_shape == "pairs":
             hang = _hanging_axis(rng)
             pod_radius = 0.6 * radius
             pod_centre = candidate + (radius + long_factor * pod_radius) * hang
             bound = (0.5 * (candidate + pod_centre - radius * hang), radius + long_factor * pod_radius)
             placed = [(candidate, radius, np.eye(3) * radius), (pod_centre, pod_radius, _rotation_to(hang) @ np.diag([long_factor * pod_radius, pod_radius, pod_radius]))]
+            above_ground = pod_centre[2] - long_factor * pod_radius > 0.03
         else:
             bound = (candidate, long_factor * radius)
             placed = [(candidate, radius, np.eye(3) * radius if spec.fruit_shape == "round" else None)]
-        above_ground = per_placement == 1 or pod_centre[2] - long_factor * pod_radius > 0.03
+            above_ground = True
         if above_ground and all(np.linalg.norm(bound[0] - other) > bound[1] + other_reach + 0.05 for other, other_reach in reach):
             reach.append(bound)
             for centre, object_radius, axes in placed:
