@@ -177,8 +177,8 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
         f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
         "A field that never took the mask colours has not learnt the masks. Look at the masks and analysis/training_curves.png; "
         "where the objects fill under about 3% of each frame (a whole plant or tree), use the cpu_small_objects preset "
-        "(full frame width, a 2^19 hash grid, finetune_object_share 0.25 drawn from the objects and the 2 px around them: "
-        "finetune_object_margin 2), or film closer (docs/small_objects.md)"
+        "(full frame width, a 2^19 hash grid), or film closer; with uniform ray sampling (finetune_object_share 0) "
+        "a quarter of each batch from the objects (finetune_object_share 0.25, finetune_object_margin 2) helps (docs/small_objects.md)"
     )
 
 
