@@ -177,8 +177,9 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
         f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
         "A field that never took the mask colours has not learnt the masks. Look at the masks and analysis/training_curves.png; "
         "where the objects fill under about 3% of each frame (a whole plant or tree), use the cpu_small_objects preset "
-        "(full frame width, a 2^19 hash grid), or film closer; with uniform ray sampling (finetune_object_share 0) "
-        "a quarter of each batch from the objects (finetune_object_share 0.25, finetune_object_margin 2) helps (docs/small_objects.md)"
+        "(full frame width, a 2^19 hash grid), or film closer; a preset that samples rays uniformly (finetune_object_share 0) "
+        "can stay on a grey plateau: draw a quarter of each batch from the objects (finetune_object_share 0.25, finetune_object_margin 2) "
+        "(docs/small_objects.md)"
     )
 
 

@@ -98,10 +98,15 @@ def test_dense_single_fruit_is_not_split(rng):
     assert len(np.unique(split)) == 1
 
 
+def fruits_in_a_row(n, rng):
+    """Surfaces of `n` fruits of radius 0.05 along x, each touching the next."""
+    return [sphere_surface((0.095 * i, 0, 0), 0.05, 700, rng) for i in range(n)]
+
+
 @pytest.mark.parametrize("in_a_row", [2, 3, 4])
 def test_touching_fruits_in_a_row_beside_others_end_to_end(rng, in_a_row):
     """The fruits standing alone set the typical size; the row is that many times it, and is cut into that many."""
-    row = [sphere_surface((0.095 * i, 0, 0), 0.05, 700, rng) for i in range(in_a_row)]
+    row = fruits_in_a_row(in_a_row, rng)
     others = [sphere_surface((0.5 * (i + 1), 0.3, 0), 0.05, 700, rng) for i in range(4)]
     _, labels, _ = count_objects(np.concatenate(row + others), CountParams(object_diameter=0.1))
     assert labels.max() + 1 == in_a_row + 4
@@ -110,8 +115,7 @@ def test_touching_fruits_in_a_row_beside_others_end_to_end(rng, in_a_row):
 @pytest.mark.xfail(strict=True, reason="known limit: with no object standing alone the typical point count is the row's own, "
                    "and three fruits in a row are nearly one convex shape, so neither split cuts it")
 def test_a_row_of_three_touching_fruits_alone_is_three(rng):
-    row = [sphere_surface((0.095 * i, 0, 0), 0.05, 700, rng) for i in range(3)]
-    _, labels, _ = count_objects(np.concatenate(row), CountParams(object_diameter=0.1))
+    _, labels, _ = count_objects(np.concatenate(fruits_in_a_row(3, rng)), CountParams(object_diameter=0.1))
     assert labels.max() + 1 == 3
 
 
