@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -51,6 +52,30 @@ def read_ply(path: Path) -> tuple[np.ndarray, np.ndarray]:
     points = np.asarray(cloud.points)
     colours = np.asarray(cloud.colors) if cloud.has_colors() else np.zeros_like(points)
     return points, colours
+
+
+@dataclass
+class ObjectCloud:
+    """A method's object points with, per point, its class colour (what counting sorts by) and its colour in the RGB model.
+
+    The appearance is what the object looks like (a red or a green fruit),
+    read from a field trained on the frames at the point itself, so an
+    object hidden behind another in some views still gets its own colour.
+    """
+
+    points: np.ndarray  # [N, 3]
+    colours: np.ndarray  # [N, 3] in [0, 1]: the class colour
+    appearance: np.ndarray  # [N, 3] in [0, 1]: the RGB model's colour
+
+    def subset(self, keep: np.ndarray) -> ObjectCloud:
+        return ObjectCloud(self.points[keep], self.colours[keep], self.appearance[keep])
+
+
+def write_object_cloud(cloud: ObjectCloud, cloud_path: Path, appearance_path: Path, picture_path: Path, title: str) -> None:
+    """A method's cloud as its stage leaves it: class colours (what counting reads), the RGB model's colours, and a picture in those."""
+    write_ply(cloud_path, cloud.points, cloud.colours)
+    write_ply(appearance_path, cloud.points, cloud.appearance)
+    cloud_picture(picture_path, cloud.points, cloud.appearance, title)
 
 
 def label_colours(labels: np.ndarray) -> np.ndarray:

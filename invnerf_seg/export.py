@@ -5,13 +5,18 @@ class colour) or "background" (black) and its density sits where the
 surfaces are. A sample point belongs to the cloud when, along a training ray:
   - its density is high (a surface, not empty space),
   - its predicted colour matches a class colour (object, not background), and
-  - it is visible from that camera (transmittance before it is not ~0), so
-    nothing the cameras never saw (inside or behind surfaces) is kept.
-Points are taken from the nerfstudio frame back to the input's world frame.
+  - it lies in front of the ray's median depth (transmittance before it at
+    least a half), where a rendered surface is: nothing the cameras never saw
+    (inside or behind surfaces) is kept, and a soft surface's thick shell of
+    dense samples does not pull the objects' fitted size inwards.
+Each point also carries its colour in the RGB model (its appearance, for
+the traits table). Points are taken from the nerfstudio frame back to the
+input's world frame.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,10 +25,13 @@ import torch
 from nerfstudio.field_components.field_heads import FieldHeadNames
 
 from invnerf_seg.cameras import to_world
+from invnerf_seg.cloud_io import ObjectCloud
 from invnerf_seg.mask_colours import class_scores
 
 if TYPE_CHECKING:  # only named in hints: their import takes seconds that an evaluation reading renders need not spend
     from nerfstudio.cameras.cameras import Cameras
+    from nerfstudio.cameras.rays import RaySamples
+    from nerfstudio.fields.base_field import Field
     from nerfstudio.models.base_model import Model
 
 
@@ -45,7 +53,7 @@ class SurfaceSelection:
     """
 
     min_density: float = 5.0
-    min_transmittance: float = 0.1
+    min_transmittance: float = 0.5
     pixel_stride: int = 2
     rays_per_chunk: int = 4096
 
@@ -78,23 +86,25 @@ def inside_camera_ball(points: np.ndarray, camera_centres: np.ndarray) -> np.nda
     return np.linalg.norm(points - centroid, axis=1) <= radius
 
 
-def captured_world_cloud(points: np.ndarray, colours: np.ndarray, camera_centres: np.ndarray, dataparser_transform: np.ndarray,
-                         dataparser_scale: float) -> tuple[np.ndarray, np.ndarray]:
+def captured_world_cloud(cloud: ObjectCloud, camera_centres: np.ndarray, dataparser_transform: np.ndarray, dataparser_scale: float) -> ObjectCloud:
     """Every method's last step: the object samples inside the cameras' ball, in the input's world frame.
 
     Refuses (EmptyCloudError) when none lies inside, so that no method
     passes an empty cloud on to counting as if it had found nothing.
     """
-    inside = inside_camera_ball(points, camera_centres)
+    inside = inside_camera_ball(cloud.points, camera_centres)
     if not inside.any():
-        raise EmptyCloudError(f"all {len(points)} object samples lie outside the cameras' ball: the field put the objects outside the captured scene")
-    return to_world(points[inside], dataparser_transform, dataparser_scale), colours[inside]
+        raise EmptyCloudError(f"all {len(cloud.points)} object samples lie outside the cameras' ball: the field put the objects outside the captured scene")
+    kept = cloud.subset(inside)
+    kept.points = to_world(kept.points, dataparser_transform, dataparser_scale)
+    return kept
 
 
 @dataclass
 class FieldSamples:
     """The proposal sampler's samples along one chunk of rays of one view, as a trained field sees them."""
 
+    ray_samples: RaySamples  # [rays, samples]
     positions: torch.Tensor  # [rays, samples, 3], nerfstudio frame
     density: torch.Tensor  # [rays, samples, 1]
     rgb: torch.Tensor  # [rays, samples, 3]
@@ -133,7 +143,7 @@ def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_ch
             ray_samples, _, _ = model.proposal_sampler(chunk, density_fns=model.density_fns)
             outputs = model.field.forward(ray_samples)
             yield FieldSamples(
-                ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas,
+                ray_samples, ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas,
                 outputs.get(FieldHeadNames.SEMANTICS), camera_index, pixels[start : start + rays_per_chunk],
             )
         rays_done += len(bundle)
@@ -141,29 +151,49 @@ def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_ch
             progress(camera_index + 1, len(cameras), rays=rays_done)
 
 
-def collect_points(samples, choose) -> tuple[np.ndarray, np.ndarray]:
-    """Points (nerfstudio frame) and colours of the samples `choose` keeps: choose(samples) -> (keep [rays, samples], colours [rays, samples, 3])."""
-    points, colours = [], []
+def own_appearance(chunk: FieldSamples, keep: torch.Tensor) -> torch.Tensor:
+    """The sampled field's own colour of the kept samples: its field was trained on the frames (SA3D's RGB model, FruitNeRF)."""
+    return chunk.rgb[keep]
+
+
+def appearance_of(rgb_field: Field) -> Callable[[FieldSamples, torch.Tensor], torch.Tensor]:
+    """The colour another field (the RGB run's, when the sampled one was fine-tuned on masks) gives the kept samples."""
+
+    def appearance(chunk: FieldSamples, keep: torch.Tensor) -> torch.Tensor:
+        return rgb_field.forward(chunk.ray_samples[keep])[FieldHeadNames.RGB]
+
+    return appearance
+
+
+@torch.no_grad()
+def collect_points(samples, choose, appearance=own_appearance) -> ObjectCloud:
+    """The samples `choose` keeps (nerfstudio frame): choose(samples) -> (keep [rays, samples], class colours [rays, samples, 3]).
+
+    `appearance(samples, keep)` gives the kept samples' colours in the RGB model.
+    """
+    points, colours, appearances = [np.zeros((0, 3))], [np.zeros((0, 3))], [np.zeros((0, 3))]
     for chunk in samples:
         keep, chunk_colours = choose(chunk)
         points.append(chunk.positions[keep].cpu().numpy())
         colours.append(chunk_colours[keep].cpu().numpy())
-    if not points:
-        return np.zeros((0, 3)), np.zeros((0, 3))
-    return np.concatenate(points), np.concatenate(colours)
+        appearances.append(appearance(chunk, keep).cpu().numpy() if keep.any() else np.zeros((0, 3)))
+    return ObjectCloud(np.concatenate(points), np.concatenate(colours), np.concatenate(appearances))
 
 
-def sample_object_points(model: Model, cameras: Cameras, params: ExportParams, classes: dict, progress=None) -> tuple[np.ndarray, np.ndarray]:
-    """Object points (nerfstudio frame) and their predicted colours from every training view.
+def sample_object_points(model: Model, rgb_model: Model, cameras: Cameras, params: ExportParams, classes: dict, progress=None) -> ObjectCloud:
+    """Object points (nerfstudio frame) from every training view: the fine-tuned field's colours, and the RGB model's.
 
     An empty result is an error that says how far the field is from the
     thresholds, not an empty cloud for counting to report as zero objects.
     """
     samples = field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk, progress)
-    points, colours = collect_points(samples, lambda chunk: (select_samples(chunk.density, chunk.rgb, chunk.deltas, params, classes), chunk.rgb))
-    if not len(points):
+    rgb_model.eval()
+    cloud = collect_points(
+        samples, lambda chunk: (select_samples(chunk.density, chunk.rgb, chunk.deltas, params, classes), chunk.rgb), appearance_of(rgb_model.field),
+    )
+    if not len(cloud.points):
         raise EmptyCloudError(empty_field_message(model, cameras, params, classes))
-    return points, colours
+    return cloud
 
 
 def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, classes: dict) -> str:

@@ -11,23 +11,24 @@ from pathlib import Path
 import numpy as np
 
 from invnerf_seg.evaluation import binary_target, psnr_per_view, semantic_mask_image, true_mask
-from invnerf_seg.export import EmptyCloudError, SemanticExportParams, collect_points, field_samples, select_semantic_samples
+from invnerf_seg.export import EmptyCloudError, ObjectCloud, SemanticExportParams, collect_points, field_samples, select_semantic_samples
 from invnerf_seg.held_out_renders import RenderedView
 from invnerf_seg.nerf_model import LoadedRun, load_published_run
 
 WHITE_POINT = np.ones(3)
 
 
-def cloud(runs: dict[str, Path], mask_dataset: Path | None, scene: str, settings: dict, progress, report) -> tuple[np.ndarray, np.ndarray, LoadedRun]:
-    """Dense, visible samples of its field whose semantic probability passes the threshold (nerfstudio frame), in white."""
+def cloud(runs: dict[str, Path], mask_dataset: Path | None, scene: str, settings: dict, progress, report) -> tuple[ObjectCloud, LoadedRun]:
+    """Dense, visible samples of its field whose semantic probability passes the threshold (nerfstudio frame), in white; its own RGB head's colours."""
     params = SemanticExportParams(**settings)
     run = load_published_run(runs["fruitnerf"], scene)
     samples = field_samples(run.pipeline.model, run.train_cameras, params.pixel_stride, params.rays_per_chunk, progress)
-    points, _ = collect_points(samples, lambda chunk: (select_semantic_samples(chunk, params), chunk.rgb))
-    if not len(points):
+    found = collect_points(samples, lambda chunk: (select_semantic_samples(chunk, params), chunk.rgb))
+    if not len(found.points):
         raise EmptyCloudError("FruitNeRF: no dense, visible sample of the field passes the semantic probability threshold")
-    report(f"FruitNeRF: {len(points)} samples pass the semantic probability threshold")
-    return points, np.tile(WHITE_POINT, (len(points), 1)), run
+    report(f"FruitNeRF: {len(found.points)} samples pass the semantic probability threshold")
+    found.colours = np.tile(WHITE_POINT, (len(found.points), 1))
+    return found, run
 
 
 def held_out_views(renders: dict[str, list[RenderedView]], mask_dataset: Path, cloud_path: Path | None, settings: dict):

@@ -26,7 +26,7 @@ import torch
 from invnerf_seg.cameras import posed_cameras, project, to_world
 from invnerf_seg.cloud_io import read_ply
 from invnerf_seg.evaluation import cloud_spacing, psnr_per_view, read_image, surface_mask_image, true_mask
-from invnerf_seg.export import EmptyCloudError, SurfaceSelection, collect_points, field_samples, transmittance
+from invnerf_seg.export import EmptyCloudError, ObjectCloud, SurfaceSelection, collect_points, field_samples, transmittance
 from invnerf_seg.held_out_renders import RenderedView
 from invnerf_seg.mask_colours import is_object
 from invnerf_seg.nerf_model import LoadedRun, load_run
@@ -83,8 +83,8 @@ def agreed(points: np.ndarray, views: list[tuple[np.ndarray, dict, np.ndarray]],
     return ~np.isnan(fractions) & (np.nan_to_num(fractions, nan=0.0) >= min_vote_fraction)
 
 
-def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict, progress, report) -> tuple[np.ndarray, np.ndarray, LoadedRun]:
-    """SA3D's cloud (nerfstudio frame, mask colours) and the RGB run it samples.
+def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict, progress, report) -> tuple[ObjectCloud, LoadedRun]:
+    """SA3D's cloud (nerfstudio frame, mask colours, the RGB model's colours) and the RGB run it samples.
 
     Samples on the foreground rays of the training views that pass the
     threshold, then the cross-view vote.
@@ -101,15 +101,15 @@ def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict,
         colours = colour_per_view[chunk.view][chunk.pixels][:, None, :].expand(*keep.shape, 3)  # the mask's class colour of the ray's pixel
         return keep, colours
 
-    points, colours = collect_points(samples, choose)
-    if not len(points):
+    found = collect_points(samples, choose)
+    if not len(found.points):
         raise EmptyCloudError(f"SA3D: no sample on a foreground ray passes the {params.variant} threshold of the RGB model")
-    world = to_world(points, run.dataparser_transform, run.dataparser_scale)
+    world = to_world(found.points, run.dataparser_transform, run.dataparser_scale)
     cameras = posed_cameras(json.loads((mask_dataset / "transforms.json").read_text()))
     views = [(*cameras[path.name], mask) for path, mask in zip(run.train_image_paths, masks)]
     keep = agreed(world, views, params.min_vote_fraction)
-    report(f"SA3D: {len(points)} samples on foreground rays pass the {params.variant} threshold; {int(keep.sum())} win the vote of the {len(views)} training views")
-    return points[keep], colours[keep], run
+    report(f"SA3D: {len(found.points)} samples on foreground rays pass the {params.variant} threshold; {int(keep.sum())} win the vote of the {len(views)} training views")
+    return found.subset(keep), run
 
 
 def held_out_views(renders: dict[str, list[RenderedView]], mask_dataset: Path, cloud_path: Path, settings: dict):

@@ -4,20 +4,16 @@ This is the table phenotyping tools end in (PlantCV, DIRT/3D: one row per
 object). Sizes come from counting (`clustering.describe_objects`); the
 principal extents (`clustering.principal_extents`) say how long, wide and
 thick an object is, which a single diameter cannot (a pod is long, not
-round); the colour is read from the
-frames where the object's points fall inside the object masks.
+round); the colour is the RGB model's at the object's own points, which a
+frame cannot give where another object hides it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from PIL import Image
+from scipy.spatial import cKDTree
 
-from invnerf_seg.cameras import posed_cameras, project
 from invnerf_seg.clustering import NOISE
-from invnerf_seg.masks import read_labels
 
 TRAIT_COLUMNS = [
     "object_id", "class", "centre_x", "centre_y", "centre_z", "diameter", "volume", "length", "width", "thickness", "points",
@@ -25,27 +21,30 @@ TRAIT_COLUMNS = [
 ]
 
 
-def object_colours(points: np.ndarray, labels: np.ndarray, count: int, transforms: dict, frames_dir: Path, masks_dir: Path,
-                   max_views: int = 12) -> np.ndarray:
-    """Mean RGB (0 to 255) of each object in the frames: the pixels its points project to that the masks mark as object.
+def voxel_diagonal(decisions: dict[str, dict], voxel_fraction: float) -> float:
+    """The diagonal of counting's largest voxel (over the classes): no cloud point lies farther from a clustered point of its own."""
+    diameters = [decided["object_diameter"] or 0.0 for decided in decisions.values()]
+    return float(np.sqrt(3.0) * voxel_fraction * max(diameters, default=0.0))
 
-    Up to `max_views` frames spread over the sequence are read. An object
-    with no such pixel gets NaN.
+
+def object_colours(points: np.ndarray, appearance: np.ndarray, clustered: np.ndarray, labels: np.ndarray, count: int, max_distance: float) -> np.ndarray:
+    """Mean RGB (0 to 255) of each object in the RGB model, over every cloud point of it.
+
+    Counting labels voxel-downsampled points (`clustered`); each cloud point
+    takes the label of the nearest of them within `max_distance` (a voxel's
+    diagonal), so points counting dropped as outliers or noise colour no
+    object. `appearance` is the RGB model's colour of each cloud point (in
+    [0, 1]). An object with no such point gets NaN.
     """
-    cameras = posed_cameras(transforms)
-    names = [name for name in sorted(cameras) if (frames_dir / name).is_file() and (masks_dir / name).is_file()]
+    point_labels = np.full(len(points), NOISE)
+    if len(clustered) and len(points):
+        distance, nearest = cKDTree(clustered).query(points, distance_upper_bound=max_distance)
+        found = np.isfinite(distance)
+        point_labels[found] = labels[nearest[found]]
+    keep = point_labels != NOISE
     sums, hits = np.zeros((count, 3)), np.zeros(count)
-    keep = labels != NOISE
-    for name in names[:: max(1, len(names) // max_views)][:max_views]:
-        c2w, camera = cameras[name]
-        frame = np.asarray(Image.open(frames_dir / name).convert("RGB"), dtype=float)
-        mask = read_labels(masks_dir / name, frame.shape[1::-1]) > 0  # the masks stage's id images
-        pixels, depth = project(points[keep], c2w, camera)
-        columns, rows = np.floor(pixels[:, 0]).astype(int), np.floor(pixels[:, 1]).astype(int)
-        inside = (depth > 0) & (columns >= 0) & (rows >= 0) & (columns < frame.shape[1]) & (rows < frame.shape[0])
-        inside[inside] &= mask[rows[inside], columns[inside]]
-        np.add.at(sums, labels[keep][inside], frame[rows[inside], columns[inside]])
-        np.add.at(hits, labels[keep][inside], 1)
+    np.add.at(sums, point_labels[keep], 255.0 * appearance[keep])
+    np.add.at(hits, point_labels[keep], 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / hits[:, None]
 

@@ -2,12 +2,14 @@
 
 
 rule export_cloud:
-    """Sample the fine-tuned field: dense, visible samples of a class colour form the segmented cloud."""
+    """Sample the fine-tuned field: dense, visible samples of a class colour form the segmented cloud; the RGB model colours its points."""
     input:
         run="results/{scene}/nerf/seg",
+        rgb_run="results/{scene}/nerf/rgb",
         mask_dataset="results/{scene}/nerf/data_mask",
     output:
         cloud="results/{scene}/invnerf/cloud.ply",
+        appearance="results/{scene}/invnerf/cloud_rgb.ply",
         picture="results/{scene}/invnerf/cloud.png",
     log:
         "logs/{scene}/export_cloud.log",
@@ -34,6 +36,7 @@ rule sa3d_cloud:
         mask_dataset="results/{scene}/nerf/data_mask",
     output:
         cloud="results/{scene}/sa3d/cloud.ply",
+        appearance="results/{scene}/sa3d/cloud_rgb.ply",
         picture="results/{scene}/sa3d/cloud.png",
     log:
         "logs/{scene}/sa3d_cloud.log",
@@ -59,6 +62,7 @@ rule fruitnerf_cloud:
         fruitnerf_run="results/{scene}/nerf/fruitnerf",
     output:
         cloud="results/{scene}/fruitnerf/cloud.ply",
+        appearance="results/{scene}/fruitnerf/cloud_rgb.ply",
         picture="results/{scene}/fruitnerf/cloud.png",
     log:
         "logs/{scene}/fruitnerf_cloud.log",
@@ -82,9 +86,9 @@ rule count:
     """Cluster a method's cloud into objects per class (outliers, voxels, DBSCAN, merge, split), count them, and tabulate their traits."""
     input:
         cloud=method_cloud,
+        appearance="results/{scene}/{method}/cloud_rgb.ply",
         mask_dataset="results/{scene}/nerf/data_mask",
         masks="results/{scene}/masks",
-        frames="results/{scene}/frames",
         transforms=scene_transforms,
     output:
         counts="results/{scene}/{method}/count.json",

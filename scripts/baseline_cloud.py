@@ -6,9 +6,7 @@ so the same counting and evaluation read them.
 
 from pathlib import Path
 
-import numpy as np
-
-from invnerf_seg.cloud_io import cloud_picture, write_ply
+from invnerf_seg.cloud_io import write_object_cloud
 from invnerf_seg.export import EmptyCloudError, captured_world_cloud
 from invnerf_seg.methods import METHODS, method_function
 from invnerf_seg.step import fail, progress_reporter, start_step
@@ -22,14 +20,13 @@ def main(snakemake) -> None:
     make_cloud = method_function(method.cloud)
     progress = progress_reporter(logger, "views sampled")
     try:
-        points, colours, run = make_cloud(runs, mask_dataset, snakemake.wildcards.scene, snakemake.params.settings, progress, logger.info)
-        world, colours = captured_world_cloud(points, colours, run.camera_centres(), run.dataparser_transform, run.dataparser_scale)
+        found, run = make_cloud(runs, mask_dataset, snakemake.wildcards.scene, snakemake.params.settings, progress, logger.info)
+        world = captured_world_cloud(found, run.camera_centres(), run.dataparser_transform, run.dataparser_scale)
     except EmptyCloudError as error:
         fail(logger, error)
-    logger.info("%s: %d object samples, %d inside the captured scene", method.title, len(points), len(world))
+    logger.info("%s: %d object samples, %d inside the captured scene", method.title, len(found.points), len(world.points))
     logger.info(progress.throughput())
-    write_ply(Path(snakemake.output.cloud), world, colours)
-    cloud_picture(Path(snakemake.output.picture), world, np.tile([0.85, 0.2, 0.1], (len(world), 1)), f"{method.title} cloud")
+    write_object_cloud(world, Path(snakemake.output.cloud), Path(snakemake.output.appearance), Path(snakemake.output.picture), f"{method.title} cloud")
 
 
 if __name__ == "__main__":

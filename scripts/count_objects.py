@@ -11,7 +11,7 @@ from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_cla
 from invnerf_seg.object_size import object_diameter_setting
 from invnerf_seg.step import start_step
 from invnerf_seg.summary import write_csv
-from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows
+from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows, voxel_diagonal
 
 
 def main(snakemake) -> None:
@@ -40,7 +40,8 @@ def main(snakemake) -> None:
     }
     Path(snakemake.output.counts).write_text(json.dumps(result, indent=2))
     sampled, labels = counted.points, counted.labels
-    colours = object_colours(sampled, labels, len(objects), transforms, Path(snakemake.input.frames), Path(snakemake.input.masks))
+    _, appearance = read_ply(Path(snakemake.input.appearance))
+    colours = object_colours(points, appearance, sampled, labels, len(objects), voxel_diagonal(counted.decisions, params.voxel_fraction))
     write_csv(Path(snakemake.output.traits), TRAIT_COLUMNS, traits_rows(objects, colours, snakemake.params.unit))
     write_ply(Path(snakemake.output.clusters), sampled, label_colours(labels))
     centres = np.array([obj["centre"] for obj in objects]).reshape(-1, 3)

@@ -6,6 +6,8 @@ import torch
 from nerfstudio.cameras.cameras import Cameras
 from nerfstudio.data.scene_box import SceneBox
 
+from invnerf_seg.cloud_io import ObjectCloud
+from invnerf_seg.clustering import fit_sphere
 from invnerf_seg.export import (
     EmptyCloudError,
     ExportParams,
@@ -40,6 +42,32 @@ def test_only_dense_white_visible_samples_are_kept():
     assert keep.tolist() == [[False, True, False, False, False]]
 
 
+def ball_shell_points(min_transmittance: float, radius: float = 1.0, density_inside: float = 7.0) -> np.ndarray:
+    """The samples select_samples keeps on parallel rays through a white ball of constant density, seen from +z."""
+    offsets = np.linspace(-0.95, 0.95, 21) * radius
+    x, y = np.meshgrid(offsets, offsets)
+    x, y = x.ravel(), y.ravel()
+    depths = torch.linspace(-1.5 * radius, 1.5 * radius, 600)
+    positions = torch.stack(torch.broadcast_tensors(torch.as_tensor(x)[:, None], torch.as_tensor(y)[:, None], -depths[None, :]), dim=-1)
+    inside = positions.norm(dim=-1) < radius
+    density = torch.where(inside, density_inside, 0.0).unsqueeze(-1).float()
+    rgb = torch.ones(*inside.shape, 3)
+    deltas = torch.full((*inside.shape, 1), float(depths[1] - depths[0]))
+    params = ExportParams(min_colour_match=0.5, min_transmittance=min_transmittance)
+    keep = select_samples(density, rgb, deltas, params, {BINARY_CLASS: WHITE})
+    return positions[keep].numpy().astype(float)
+
+
+def test_the_default_surface_is_in_front_of_the_median_depth_so_a_ball_keeps_its_size():
+    # A soft surface (optical depth 2.3 over a third of the radius) makes a thick shell of dense samples: down to
+    # transmittance 0.1 it reaches deep inside, and a sphere fitted to it comes out 6% small, as the cpu preset's
+    # fruits did; the default keeps the samples in front of the median depth, where a rendered surface is.
+    default = fit_sphere(ball_shell_points(ExportParams(min_colour_match=0.5).min_transmittance))
+    deep = fit_sphere(ball_shell_points(0.1))
+    assert default is not None and deep is not None
+    assert abs(default[1] - 1.0) < 0.02 and deep[1] < 0.95
+
+
 def test_scene_ball_is_bounded_by_the_cameras():
     cameras = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0]])
     assert inside_camera_ball(np.array([[0.5, 0, 0], [0, 0, 0.99], [2.0, 0, 0]]), cameras).tolist() == [True, True, False]
@@ -49,11 +77,11 @@ def test_every_methods_cloud_keeps_the_captured_scene_in_world_units_and_refuses
     cameras = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0]])
     transform = np.eye(4)[:3]
     transform[:, 3] = [0.5, 0, 0]  # nerfstudio's p = 2 (p_world + t)
-    points, colours = np.array([[0.5, 0, 0], [3.0, 0, 0]]), np.array([[1.0, 1, 1], [0.5, 0.5, 0.5]])
-    world, kept = captured_world_cloud(points, colours, cameras, transform, 2.0)
-    assert world.tolist() == [[-0.25, 0.0, 0.0]] and kept.tolist() == [[1.0, 1.0, 1.0]]
+    found = ObjectCloud(np.array([[0.5, 0, 0], [3.0, 0, 0]]), np.array([[1.0, 1, 1], [0.5, 0.5, 0.5]]), np.array([[0.9, 0.1, 0.1], [0.1, 0.9, 0.1]]))
+    world = captured_world_cloud(found, cameras, transform, 2.0)
+    assert world.points.tolist() == [[-0.25, 0.0, 0.0]] and world.colours.tolist() == [[1.0, 1.0, 1.0]] and world.appearance.tolist() == [[0.9, 0.1, 0.1]]
     with pytest.raises(EmptyCloudError, match="all 1 object samples lie outside the cameras' ball"):
-        captured_world_cloud(points[1:], colours[1:], cameras, transform, 2.0)
+        captured_world_cloud(found.subset(np.array([False, True])), cameras, transform, 2.0)
 
 
 def test_samples_of_any_class_colour_are_kept_and_grey_is_not():
@@ -74,4 +102,4 @@ def test_a_field_that_passes_nothing_is_an_error_that_says_why():
     cameras = Cameras(camera_to_worlds=c2w, fx=8.0, fy=8.0, cx=4.0, cy=3.0, width=8, height=6)
     params = ExportParams(min_colour_match=0.25, min_density=1e9, pixel_stride=2)
     with pytest.raises(EmptyCloudError, match=r"empty cloud: its highest density is .* \(min_density 1000000000\.0\) and its best colour match"):
-        sample_object_points(model, cameras, params, {BINARY_CLASS: WHITE})
+        sample_object_points(model, model, cameras, params, {BINARY_CLASS: WHITE})

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from snakemake.iocontainers import InputFiles, Namedlist
 
-from invnerf_seg.cloud_io import read_ply
+from invnerf_seg.cloud_io import ObjectCloud, read_ply
 from invnerf_seg.held_out_renders import RenderedView, write_renders
 from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, write_classes
 from invnerf_seg.methods import METHODS, RUN_TITLES, Method, method_function, trained_runs
@@ -55,7 +55,7 @@ def toy_cloud(runs: dict[str, Path], mask_dataset: Path | None, scene: str, sett
     cameras = np.array([[1.0, 0, 0], [-1.0, 0, 0], [0, 1.0, 0], [0, -1.0, 0]])
     run = SimpleNamespace(camera_centres=lambda: cameras, dataparser_transform=np.eye(4)[:3], dataparser_scale=1.0)
     report(f"toy: {len(points)} points, settings {settings}")
-    return points, np.ones((len(points), 3)), run
+    return ObjectCloud(points, np.ones((len(points), 3)), np.full((len(points), 3), 0.5)), run
 
 
 def toy_entry() -> Method:
@@ -85,9 +85,12 @@ def test_a_fourth_method_needs_only_its_entry_and_its_functions(tmp_path: Path, 
     (tmp_path / "transforms.json").write_text(json.dumps({"frames": []}))
 
     run_step("baseline_cloud.py", tmp_path, "toy_cloud", {"rgb_run": str(tmp_path / "rgb")},
-             {"cloud": str(tmp_path / "cloud.ply"), "picture": str(tmp_path / "cloud.png")}, {"method": "toy", "settings": {"x": 1}}, "toy")
+             {"cloud": str(tmp_path / "cloud.ply"), "appearance": str(tmp_path / "cloud_rgb.ply"), "picture": str(tmp_path / "cloud.png")},
+             {"method": "toy", "settings": {"x": 1}}, "toy")
     points, _ = read_ply(tmp_path / "cloud.ply")
+    same_points, appearance = read_ply(tmp_path / "cloud_rgb.ply")
     assert len(points) == 200 and (tmp_path / "cloud.png").is_file()
+    assert np.allclose(same_points, points) and np.allclose(appearance, 128 / 255)
     assert "toy: 200 points, settings {'x': 1}" in (tmp_path / "toy_cloud.log").read_text()
 
     image = np.zeros((8, 8, 3), dtype=np.float32)

@@ -1,14 +1,13 @@
-"""The traits table: principal extents of long and round objects, colours read through the masks, one row per object."""
+"""The traits table: principal extents of long and round objects, colours from the RGB model at the objects' points, one row per object."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from invnerf_seg.clustering import describe_objects, principal_extents
+from invnerf_seg.clustering import NOISE, describe_objects, principal_extents
 from invnerf_seg.summary import traits_of, write_csv
-from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows
+from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows, voxel_diagonal
 
 
 def capsule_surface(length: float, radius: float, n: int, rng: np.random.Generator, axis: np.ndarray) -> np.ndarray:
@@ -33,26 +32,20 @@ def test_a_pod_is_long_and_a_fruit_round():
     assert fruit == pytest.approx([0.06, 0.06, 0.06], rel=0.05)
 
 
-def test_object_colours_are_read_where_the_masks_mark_object(tmp_path: Path):
-    """Two objects in front of one camera: each takes the colour of its own pixels, and background pixels are never read."""
-    width, height, focal = 64, 48, 50.0
-    transforms = {"fl_x": focal, "fl_y": focal, "cx": 32.0, "cy": 24.0, "w": width, "h": height,
-                  "frames": [{"file_path": "images/view.png", "transform_matrix": np.eye(4).tolist()}]}  # OpenGL: looks down -z
-    points = np.array([[-0.2, 0.0, -1.0], [-0.21, 0.01, -1.0], [0.2, 0.0, -1.0], [0.0, 0.3, -1.0]])
-    labels = np.array([0, 0, 1, 1])
-    frame = np.zeros((height, width, 3), dtype=np.uint8)
-    mask = np.zeros((height, width), dtype=np.uint8)
-    frame[:, :32] = (200, 30, 20)   # left: the red object
-    frame[:, 32:] = (240, 220, 10)  # right: the yellow one
-    mask[20:28, 18:24] = 1          # around the first object's points
-    mask[20:28, 40:46] = 1          # around the second's first point; its other point lies on unmasked background
-    (tmp_path / "frames").mkdir()
-    (tmp_path / "masks").mkdir()
-    Image.fromarray(frame).save(tmp_path / "frames" / "view.png")
-    Image.fromarray(mask).save(tmp_path / "masks" / "view.png")
-    colours = object_colours(points, labels, 2, transforms, tmp_path / "frames", tmp_path / "masks")
-    assert colours.tolist() == [[200, 30, 20], [240, 220, 10]]
-    assert np.isnan(object_colours(points[:1] + [0, 5, 0], labels[:1], 1, transforms, tmp_path / "frames", tmp_path / "masks")).all()
+def test_object_colours_are_the_rgb_models_over_each_objects_points_and_outliers_colour_none():
+    """Counting labels downsampled points; every cloud point near one takes its label, a stray point far off none."""
+    points = np.array([[0.0, 0, 0], [0.01, 0, 0], [1.0, 0, 0], [1.0, 0.01, 0], [5.0, 5.0, 5.0]])
+    appearance = np.array([[0.8, 0.1, 0.1], [0.6, 0.1, 0.1], [0.2, 0.9, 0.1], [0.2, 0.7, 0.1], [1.0, 1.0, 1.0]])
+    clustered, labels = np.array([[0.005, 0, 0], [1.0, 0.005, 0], [3.0, 0, 0]]), np.array([1, 0, NOISE])
+    colours = object_colours(points, appearance, clustered, labels, 3, max_distance=0.05)
+    assert colours[:2] == pytest.approx(np.array([[51.0, 204.0, 25.5], [178.5, 25.5, 25.5]]))
+    assert np.isnan(colours[2]).all()  # an object with no cloud point near its clustered points
+
+
+def test_the_colour_radius_is_the_largest_voxel_diagonal():
+    decisions = {"1": {"object_diameter": 0.1}, "2": {"object_diameter": 0.2}, "3": {"object_diameter": None}}
+    assert voxel_diagonal(decisions, 0.08) == pytest.approx(np.sqrt(3) * 0.016)
+    assert voxel_diagonal({}, 0.08) == 0.0
 
 
 def test_one_row_per_object_and_the_summary_names_scene_and_method(tmp_path: Path):
