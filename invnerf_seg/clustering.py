@@ -32,6 +32,12 @@ MAX_WARD_POINTS = 8000
 # Gaussian mixtures tried per cluster when halving it by shape (one k-means start, the rest random): a single start
 # missed the true halves of two touching fruits.
 HALVING_TRIES = 6
+# A row of touching objects is as wide as one object. One elongated object is not: with the mask-measured diameter D
+# (the disc of its mask's area, sqrt(length x width) for an ellipse) an object at least 1.6 times longer than wide is
+# at most sqrt(1 / 1.6) = 0.79 D wide (the benchmark's pods 0.68 to 0.78 D), hence the lower bound. A cluster wider
+# than 1.5 D is no single object's row either (the benchmark's fuzzy single fruits reach 1.6 D wide, but are round).
+ROW_MIN_WIDTH = 0.85
+ROW_MAX_WIDTH = 1.5
 
 
 @dataclass
@@ -50,6 +56,7 @@ class CountParams:
     max_split: int = 4
     typical_min_fraction: float = 0.6
     hull_ratio: float = 0.82
+    row_ratio: float = 1.6
 
 
 def remove_outliers(points: np.ndarray, neighbours: int, std_ratio: float) -> np.ndarray:
@@ -149,6 +156,38 @@ def split_large_clusters(
             labels[members[sub == part]] = next_label
             next_label += 1
     return labels, subsampled
+
+
+def split_rows(points: np.ndarray, labels: np.ndarray, object_diameter: float, row_ratio: float, max_split: int) -> tuple[np.ndarray, int]:
+    """Cut each cluster that is a row of touching objects into as many as its length holds widths; also how many were cut.
+
+    Where no object stands alone (a pair or a row of touching fruits, alone
+    in the scene) the typical point count is the row's own, so the size
+    split never fires, and three round fruits in a row are nearly one convex
+    shape, so the shape split does not either. A row is told by its own
+    shape against the object diameter: at least `row_ratio` times longer
+    than wide, and as wide as one object (ROW_MIN_WIDTH to ROW_MAX_WIDTH of
+    the diameter), which one elongated object such as a pod is not. It is
+    cut by Ward linkage into round(length / width) parts, at most
+    `max_split`.
+    """
+    labels = labels.copy()
+    next_label = labels.max() + 1 if len(labels) else 0
+    cuts = 0
+    for label in np.unique(labels[labels != NOISE]):
+        members = np.flatnonzero(labels == label)
+        length, width, _ = principal_extents(points[members])
+        if width <= 0 or length < row_ratio * width or not ROW_MIN_WIDTH * object_diameter <= width <= ROW_MAX_WIDTH * object_diameter:
+            continue
+        parts = min(round(length / width), max_split)
+        if parts < 2:
+            continue
+        sub = ward_parts(points[members], parts)
+        for part in range(1, parts):
+            labels[members[sub == part]] = next_label
+            next_label += 1
+        cuts += 1
+    return labels, cuts
 
 
 def convex_halves(points: np.ndarray, min_part_points: int = 20) -> tuple[float, np.ndarray] | None:
@@ -332,6 +371,7 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
     # Shape before size: the size split's parts are pieces of a blob, not objects' surfaces, so their hulls say nothing.
     labels, shape_cuts = split_non_convex(sampled, labels, params.hull_ratio) if params.hull_ratio > 0 else (labels, 0)
     labels, ward_subsampled = split_large_clusters(sampled, labels, typical, object_diameter, params.split_ratio, params.max_split)
+    labels, row_cuts = split_rows(sampled, labels, object_diameter, params.row_ratio, params.max_split) if params.row_ratio > 0 else (labels, 0)
     decisions = {
         "object_diameter": object_diameter,
         "estimated": estimated,
@@ -342,6 +382,7 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
         "typical_from": typical_from,
         "clusters_split_on_a_subset": ward_subsampled,  # larger than MAX_WARD_POINTS: Ward on a random subset
         "split_by_shape": shape_cuts,  # halves of a non-convex cluster (touching objects)
+        "split_as_rows": row_cuts,  # clusters cut as rows of touching objects, each as wide as one
     }
     return sampled, relabel(labels), decisions
 

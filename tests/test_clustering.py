@@ -112,11 +112,17 @@ def test_touching_fruits_in_a_row_beside_others_end_to_end(rng, in_a_row):
     assert labels.max() + 1 == in_a_row + 4
 
 
-@pytest.mark.xfail(strict=True, reason="known limit: with no object standing alone the typical point count is the row's own, "
-                   "and three fruits in a row are nearly one convex shape, so neither split cuts it")
-def test_a_row_of_three_touching_fruits_alone_is_three(rng):
-    _, labels, _ = count_objects(np.concatenate(fruits_in_a_row(3, rng)), CountParams(object_diameter=0.1))
-    assert labels.max() + 1 == 3
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("in_a_row", [2, 3, 4])
+def test_touching_fruits_in_a_row_alone_are_counted_by_the_rows_shape(in_a_row, seed):
+    """No fruit stands alone, so the typical size is the row's own: the row is told by being as wide as one fruit and n times as long."""
+    _, labels, decisions = count_objects(np.concatenate(fruits_in_a_row(in_a_row, np.random.default_rng(seed))), CountParams(object_diameter=0.1))
+    assert labels.max() + 1 == in_a_row
+
+
+def test_rows_are_cut_only_when_the_row_split_is_on(rng):
+    _, labels, decisions = count_objects(np.concatenate(fruits_in_a_row(3, rng)), CountParams(object_diameter=0.1, row_ratio=0))
+    assert labels.max() + 1 == 1 and decisions["split_as_rows"] == 0
 
 
 def ellipsoid_surface(centre, axes, n, rng):
@@ -161,6 +167,15 @@ def test_one_convex_object_stays_one_whatever_its_shape(rng):
         assert labels.max() + 1 == 1 and decisions["split_by_shape"] == 0
 
 
+@pytest.mark.parametrize("length_to_width", [1.6, 2.0, 3.0])
+def test_a_long_object_alone_stays_one_with_the_diameter_its_mask_gives(rng, length_to_width):
+    """A pod alone: its mask's disc-equivalent diameter is sqrt(length x width), wider than the pod is, so it is no row."""
+    width = 0.08
+    axes, _ = hanging_pod_axes(length_radius=length_to_width * width / 2, radius=width / 2)
+    _, labels, decisions = count_objects(ellipsoid_surface((0, 0, 0), axes, 6000, rng), CountParams(object_diameter=np.sqrt(length_to_width) * width))
+    assert labels.max() + 1 == 1 and decisions["split_as_rows"] == 0
+
+
 def test_a_zigzag_of_floaters_is_not_halved(rng):
     """Not convex, but neither are its halves: no two objects, so the shape split leaves it (halving it would count pieces of junk)."""
     corners = np.array([[0.05 * i, 0.3 * (i % 2), 0.1 * (i % 3)] for i in range(9)])
@@ -174,7 +189,7 @@ def test_a_zigzag_of_floaters_is_not_halved(rng):
 def test_the_shape_split_can_be_turned_off(rng):
     axes, long = hanging_pod_axes()
     points = np.concatenate([sphere_surface((0, 0, 0), 0.05, 3000, rng), ellipsoid_surface(0.17 * long, axes, 6000, rng)])
-    _, labels, _ = count_objects(points, CountParams(object_diameter=0.1, hull_ratio=0.0))
+    _, labels, _ = count_objects(points, CountParams(object_diameter=0.1, hull_ratio=0.0, row_ratio=0.0))
     assert labels.max() + 1 == 1
 
 
