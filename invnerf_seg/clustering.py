@@ -74,6 +74,12 @@ def voxel_downsample(points: np.ndarray, voxel: float) -> np.ndarray:
     return np.asarray(cloud.voxel_down_sample(voxel).points)
 
 
+def voxel_diagonal(decisions: dict[str, dict], voxel_fraction: float) -> float:
+    """The diagonal of counting's largest voxel (over the classes' decisions): no cloud point lies farther from a clustered point of its own."""
+    diameters = [decided["object_diameter"] or 0.0 for decided in decisions.values()]
+    return float(np.sqrt(3.0) * voxel_fraction * max(diameters, default=0.0))
+
+
 def diameter(points: np.ndarray) -> float:
     """Object size from the spread of its points: 2 x RMS distance to the centre.
 
@@ -133,6 +139,13 @@ def ward_parts(points: np.ndarray, parts: int, max_points: int = MAX_WARD_POINTS
     return subset_parts[cKDTree(points[subset]).query(points)[1]]
 
 
+def cut_into_parts(points: np.ndarray, labels: np.ndarray, members: np.ndarray, parts: int) -> None:
+    """Cut the cluster `members` by Ward linkage into `parts`: the first keeps its label, the others get new ones (in place)."""
+    sub = ward_parts(points[members], parts)
+    for part in range(1, parts):
+        labels[members[sub == part]] = labels.max() + 1
+
+
 def split_large_clusters(
     points: np.ndarray, labels: np.ndarray, typical_points: float, typical_diameter: float, ratio: float, max_split: int,
 ) -> tuple[np.ndarray, int]:
@@ -142,7 +155,6 @@ def split_large_clusters(
     clamped to 2..max_split; Ward linkage cuts touching blobs apart.
     """
     labels = labels.copy()
-    next_label = labels.max() + 1 if len(labels) else 0
     subsampled = 0
     for label in np.unique(labels[labels != NOISE]):
         members = np.flatnonzero(labels == label)
@@ -151,10 +163,7 @@ def split_large_clusters(
         if parts < 2 or not too_big:
             continue
         subsampled += len(members) > MAX_WARD_POINTS
-        sub = ward_parts(points[members], parts)
-        for part in range(1, parts):
-            labels[members[sub == part]] = next_label
-            next_label += 1
+        cut_into_parts(points, labels, members, parts)
     return labels, subsampled
 
 
@@ -172,7 +181,6 @@ def split_rows(points: np.ndarray, labels: np.ndarray, object_diameter: float, r
     `max_split`.
     """
     labels = labels.copy()
-    next_label = labels.max() + 1 if len(labels) else 0
     cuts = 0
     for label in np.unique(labels[labels != NOISE]):
         members = np.flatnonzero(labels == label)
@@ -182,10 +190,7 @@ def split_rows(points: np.ndarray, labels: np.ndarray, object_diameter: float, r
         parts = min(round(length / width), max_split)
         if parts < 2:
             continue
-        sub = ward_parts(points[members], parts)
-        for part in range(1, parts):
-            labels[members[sub == part]] = next_label
-            next_label += 1
+        cut_into_parts(points, labels, members, parts)
         cuts += 1
     return labels, cuts
 

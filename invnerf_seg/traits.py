@@ -21,12 +21,6 @@ TRAIT_COLUMNS = [
 ]
 
 
-def voxel_diagonal(decisions: dict[str, dict], voxel_fraction: float) -> float:
-    """The diagonal of counting's largest voxel (over the classes): no cloud point lies farther from a clustered point of its own."""
-    diameters = [decided["object_diameter"] or 0.0 for decided in decisions.values()]
-    return float(np.sqrt(3.0) * voxel_fraction * max(diameters, default=0.0))
-
-
 def object_colours(points: np.ndarray, appearance: np.ndarray, clustered: np.ndarray, labels: np.ndarray, count: int, max_distance: float) -> np.ndarray:
     """Mean RGB (0 to 255) of each object in the RGB model, over every cloud point of it.
 

@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 
 from invnerf_seg.cloud_io import cloud_picture, label_colours, read_ply, write_ply
-from invnerf_seg.clustering import CountParams, count_by_class
+from invnerf_seg.clustering import CountParams, count_by_class, voxel_diagonal
 from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
 from invnerf_seg.object_size import object_diameter_setting
 from invnerf_seg.step import start_step
 from invnerf_seg.summary import write_csv
-from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows, voxel_diagonal
+from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows
 
 
 def main(snakemake) -> None:

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from invnerf_seg.clustering import NOISE, describe_objects, principal_extents
+from invnerf_seg.clustering import NOISE, describe_objects, principal_extents, voxel_diagonal
 from invnerf_seg.summary import traits_of, write_csv
-from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows, voxel_diagonal
+from invnerf_seg.traits import TRAIT_COLUMNS, object_colours, traits_rows
 
 
 def capsule_surface(length: float, radius: float, n: int, rng: np.random.Generator, axis: np.ndarray) -> np.ndarray:
