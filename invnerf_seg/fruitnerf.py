@@ -7,19 +7,25 @@ rendered semantic masks are scored against the truth with every object white.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from invnerf_seg.evaluation import binary_target, psnr_per_view, semantic_mask_image, true_mask
-from invnerf_seg.export import EmptyCloudError, ObjectCloud, SemanticExportParams, collect_points, field_samples, select_semantic_samples
-from invnerf_seg.held_out_renders import RenderedView
-from invnerf_seg.nerf_model import LoadedRun, load_published_run
+
+if TYPE_CHECKING:  # the field sampling needs torch and nerfstudio; its evaluation, which reads renders only, imports neither
+    from invnerf_seg.cloud_io import ObjectCloud
+    from invnerf_seg.held_out_renders import RenderedView
+    from invnerf_seg.nerf_model import LoadedRun
 
 WHITE_POINT = np.ones(3)
 
 
 def cloud(runs: dict[str, Path], mask_dataset: Path | None, scene: str, settings: dict, progress, report) -> tuple[ObjectCloud, LoadedRun]:
     """Dense, visible samples of its field whose semantic probability passes the threshold (nerfstudio frame), in white; its own RGB head's colours."""
+    from invnerf_seg.export import EmptyCloudError, SemanticExportParams, collect_points, field_samples, select_semantic_samples
+    from invnerf_seg.nerf_model import load_published_run
+
     params = SemanticExportParams(**settings)
     run = load_published_run(runs["fruitnerf"], scene)
     samples = field_samples(run.pipeline.model, run.train_cameras, params.pixel_stride, params.rays_per_chunk, progress)

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from invnerf_seg.cameras import to_world
 
-if TYPE_CHECKING:  # reading and writing renders (every evaluation) needs no nerfstudio, whose import takes seconds
+if TYPE_CHECKING:  # reading and writing renders (every evaluation) needs neither torch nor nerfstudio, whose imports take seconds
     from invnerf_seg.nerf_model import LoadedRun
 
 RAYS_PER_CHUNK = 4096
@@ -48,9 +47,14 @@ class RenderedView:
         return self.rgb.shape[0] * self.rgb.shape[1]
 
 
-@torch.no_grad()
 def render_views(run: LoadedRun, progress: Callable[..., None] | None = None) -> Iterator[RenderedView]:
     """Every held-out view of `run`, rendered in chunks of RAYS_PER_CHUNK rays; `progress(done, total, rays=rays so far)` after each view."""
+    import torch
+
+    return torch.no_grad()(_rendered)(run, progress)  # torch's no_grad wraps a generator one view at a time
+
+
+def _rendered(run: LoadedRun, progress: Callable[..., None] | None) -> Iterator[RenderedView]:
     model = run.pipeline.model
     model.eval()
     model.config.eval_num_rays_per_chunk = RAYS_PER_CHUNK
