@@ -49,12 +49,8 @@ class RenderedView:
 
 def render_views(run: LoadedRun, progress: Callable[..., None] | None = None) -> Iterator[RenderedView]:
     """Every held-out view of `run`, rendered in chunks of RAYS_PER_CHUNK rays; `progress(done, total, rays=rays so far)` after each view."""
-    import torch
+    import torch  # here, not at the top: the evaluations import this module only to read renders
 
-    return torch.no_grad()(_rendered)(run, progress)  # torch's no_grad wraps a generator one view at a time
-
-
-def _rendered(run: LoadedRun, progress: Callable[..., None] | None) -> Iterator[RenderedView]:
     model = run.pipeline.model
     model.eval()
     model.config.eval_num_rays_per_chunk = RAYS_PER_CHUNK
@@ -62,10 +58,11 @@ def _rendered(run: LoadedRun, progress: Callable[..., None] | None) -> Iterator[
     if progress is not None:
         progress(0, total, rays=0)
     for index, image_path in enumerate(run.eval_image_paths):
-        camera = run.eval_cameras[index : index + 1]
-        outputs = model.get_outputs_for_camera(camera)
-        rays = camera.generate_rays(camera_indices=0).flatten()
-        surface = (rays.origins + outputs["depth"].reshape(-1, 1) * rays.directions).reshape(outputs["rgb"].shape).cpu().numpy()
+        with torch.no_grad():  # around each view only: gradients stay as the caller had them between views
+            camera = run.eval_cameras[index : index + 1]
+            outputs = model.get_outputs_for_camera(camera)
+            rays = camera.generate_rays(camera_indices=0).flatten()
+            surface = (rays.origins + outputs["depth"].reshape(-1, 1) * rays.directions).reshape(outputs["rgb"].shape).cpu().numpy()
         world = to_world(surface.reshape(-1, 3), run.dataparser_transform, run.dataparser_scale).reshape(surface.shape)
         semantic = outputs.get("semantic_probability")
         view = RenderedView(

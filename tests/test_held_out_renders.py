@@ -1,5 +1,7 @@
 """The held-out renders file: written once per trained run, read back by every evaluation exactly as rendered."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,3 +31,10 @@ def test_a_run_without_held_out_views_is_refused(tmp_path: Path):
     with pytest.raises(ValueError, match="no held-out views"):
         write_renders(tmp_path / "rgb.npz", [])
     assert not (tmp_path / "rgb.npz").exists()
+
+
+def test_reading_renders_and_scoring_views_import_no_torch():
+    """Every evaluation stage reads renders: importing torch there cost 2 to 3 s a stage for nothing."""
+    script = "import sys, invnerf_seg.evaluation, invnerf_seg.held_out_renders, invnerf_seg.fruitnerf; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
