@@ -34,9 +34,14 @@ def invnerf_views(renders: dict[str, list[RenderedView]], mask_dataset: Path, cl
     return psnr_per_view(renders["rgb"]), masks
 
 
-def semantic_mask_image(probability: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """FruitNeRF's rendered semantic probability [H, W, 1] as a white-on-black mask image."""
-    return np.repeat((probability[..., :1] > threshold).astype(np.float64), 3, axis=-1)
+def semantic_mask_image(probability: np.ndarray) -> np.ndarray:
+    """FruitNeRF's rendered semantic probability [H, W, 1] as a grey mask image (white: 1).
+
+    Left grey, not thresholded here: the IoU then reads it at the same
+    `iou_threshold` as InvNeRF-Seg's rendered masks, so both methods are held
+    to one rule.
+    """
+    return np.repeat(np.asarray(probability[..., :1], dtype=np.float64), 3, axis=-1)
 
 
 def binary_target(target: np.ndarray) -> np.ndarray:
@@ -73,7 +78,7 @@ def class_iou(rendered: np.ndarray, target: np.ndarray, classes: dict, threshold
     """IoU of a rendered mask with the true one, averaged over the classes either shows.
 
     A rendered pixel is of a class when its colour matches the class colour
-    better than `threshold` (as in the export); a true pixel when it does
+    better than `threshold` (the workflow's `iou_threshold`); a true pixel when it does
     better than 0.5. With one class this is the object IoU.
     """
     predicted, true = classify(rendered, classes, threshold), classify(target, classes, 0.5)

@@ -48,7 +48,7 @@ rule evaluate:
         mem_mb=2000,
         runtime=20,
     params:
-        mask_threshold=config["mask_threshold"],
+        iou_threshold=config["iou_threshold"],
         settings=evaluation_settings,
         posed=lambda wildcards: wildcards.scene in POSED_SCENES,
     script:

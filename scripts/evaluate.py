@@ -26,7 +26,7 @@ def main(snakemake) -> None:
     score_views = method_function(method.views)
     psnr_per_view, masks = score_views(renders, mask_dataset, cloud, snakemake.params.settings)
     # A one-class method (FruitNeRF) has, on a multi-class scene, the one-class IoU only.
-    scores = evaluation.mask_scores(masks, mask_classes, snakemake.params.mask_threshold, per_class=not method.one_class or len(classes) == 1)
+    scores = evaluation.mask_scores(masks, mask_classes, snakemake.params.iou_threshold, per_class=not method.one_class or len(classes) == 1)
     evaluation.mask_sheet(masks, Path(snakemake.output.picture))
     evaluation.write_rendered_masks(Path(snakemake.output.rendered_masks), masks)
     evaluation.write_view_scores(Path(snakemake.output.views), psnr_per_view, scores)
@@ -35,7 +35,7 @@ def main(snakemake) -> None:
     metrics = {
         "scene": snakemake.wildcards.scene, "method": method.name,
         **evaluation.held_out_metrics(psnr_per_view, scores, evaluation.object_colour_match(masks, mask_classes)),
-        "mask_threshold": snakemake.params.mask_threshold,
+        "iou_threshold": snakemake.params.iou_threshold,
         "lpips": None,  # not evaluated: LPIPS needs AlexNet weights, which the workflow never downloads
         **evaluation.count_report(count, truth, transforms, same_world=snakemake.params.posed),
     }

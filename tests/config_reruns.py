@@ -40,7 +40,8 @@ FIRST_JOBS: list[tuple[str, set[str]]] = [
     ("presets.cpu.finetune_*", {"nerf_finetune"}),
     ("presets.cpu.model.*", {"nerf_rgb"}),  # and nerf_finetune
     ("presets.*", set()),  # presets no scene uses
-    ("mask_threshold", {"export_cloud", "evaluate/sa3d"}),  # and evaluate/invnerf, after the export
+    ("mask_threshold", {"export_cloud"}),  # and evaluate/invnerf, after the export
+    ("iou_threshold", {"evaluate/invnerf", "evaluate/sa3d"}),
     ("export.*", {"export_cloud"}),
     ("sa3d.render_radius_spacings", {"evaluate/sa3d"}),
     ("sa3d.*", {"sa3d_cloud"}),

@@ -92,10 +92,22 @@ def test_a_cloud_is_seen_where_the_rendered_surface_lies_on_it():
     assert cloud_spacing(np.array([[0.0, 0, 0], [0.1, 0, 0], [0.3, 0, 0]])) == pytest.approx(0.1)
 
 
-def test_fruitnerf_masks_are_binary_and_its_truth_has_every_class_white():
-    assert semantic_mask_image(np.array([[[0.2], [0.7]]])).tolist() == [[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]
+def test_fruitnerf_masks_are_its_probability_in_grey_and_its_truth_has_every_class_white():
+    assert semantic_mask_image(np.array([[[0.2], [0.7]]])).tolist() == [[[0.2, 0.2, 0.2], [0.7, 0.7, 0.7]]]
     target = np.array([[[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]])
     assert binary_target(target).tolist() == [[[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]]
+
+
+def test_one_iou_threshold_holds_a_rendered_mask_and_a_semantic_probability_to_the_same_rule():
+    """A fruit rendered at 0.4 by InvNeRF-Seg and at probability 0.4 by FruitNeRF is object for both, or for neither."""
+    target = np.zeros((4, 4, 3))
+    target[1:3, 1:3] = 1.0
+    level = np.where(target[..., :1] > 0, 0.4, 0.0)  # the object at 0.4, the background at 0
+    rendered, semantic = np.repeat(level, 3, axis=-1), semantic_mask_image(level)
+    classes = {BINARY_CLASS: WHITE}
+    for threshold, expected in ((0.5, 0.0), (0.25, 1.0)):
+        scores = [mask_scores([("v", image, target)], classes, threshold)["v"]["iou"] for image in (rendered, semantic)]
+        assert scores == [expected, expected]
 
 
 def test_object_colour_match_is_the_median_over_true_object_pixels():

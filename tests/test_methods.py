@@ -100,7 +100,7 @@ def test_a_fourth_method_needs_only_its_entry_and_its_functions(tmp_path: Path, 
               "transforms": str(tmp_path / "transforms.json")},
              {name: str(tmp_path / file) for name, file in
               [("metrics", "metrics.json"), ("views", "views.csv"), ("picture", "masks.png"), ("rendered_masks", "masks.npz")]},
-             {"mask_threshold": 0.5, "settings": {}, "posed": False}, "toy")
+             {"iou_threshold": 0.5, "settings": {}, "posed": False}, "toy")
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["method"] == "toy" and metrics["psnr_mean"] == 25.0 and metrics["count_predicted"] == 1
     assert metrics["iou_mean"] == pytest.approx(0.75) and metrics["iou_one_class_mean"] == pytest.approx(0.75)
