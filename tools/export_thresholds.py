@@ -61,7 +61,8 @@ def scene_table(workdir: Path, scene: str, min_points: int) -> list[dict]:
     """One row per threshold pair for one scene."""
     config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
     truth = json.loads((workdir / config["scenes"][scene]["truth"]).read_text())
-    transforms = json.loads((workdir / "results" / scene / "poses" / "transforms.json").read_text())
+    # The cameras the model was trained with: in metres where the scene has a scale reference, COLMAP's units otherwise.
+    transforms = json.loads((workdir / "results" / scene / "nerf" / "data_rgb" / "transforms.json").read_text())
     os.chdir(workdir)
     points, density, whiteness = visible_samples(run_dir(Path("results") / scene / "nerf" / "seg", scene) / "config.yml")
     alignment = truth_alignment(transforms, truth)
