@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import yaml
 from nerfstudio.cameras.cameras import Cameras
 from nerfstudio.data.scene_box import SceneBox
 
@@ -19,6 +20,7 @@ from invnerf_seg.export import (
 )
 from invnerf_seg.mask_colours import BINARY_CLASS, WHITE
 from invnerf_seg.nerfstudio_method import invnerf_nerfacto
+from tests.conftest import REPO
 
 
 def test_world_frame_inverts_nerfstudio_normalisation():
@@ -82,6 +84,16 @@ def test_every_methods_cloud_keeps_the_captured_scene_in_world_units_and_refuses
     assert world.points.tolist() == [[-0.25, 0.0, 0.0]] and world.colours.tolist() == [[1.0, 1.0, 1.0]] and world.appearance.tolist() == [[0.9, 0.1, 0.1]]
     with pytest.raises(EmptyCloudError, match="all 1 object samples lie outside the cameras' ball"):
         captured_world_cloud(found.subset(np.array([False, True])), cameras, transform, 2.0)
+
+
+def test_the_shipped_export_threshold_keeps_fine_tuned_objects_and_drops_faint_background_colour():
+    # Measured on the benchmark plants: fine-tuned fruits render at 0.96-0.99, the faint object colour a fine-tuning
+    # leaves on distant background at 0.3-0.45; at 0.25 that colour was counted as objects.
+    threshold = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["mask_threshold"]
+    density = torch.full((3, 1, 1), 50.0)
+    rgb = torch.tensor([[[0.96, 0.97, 0.96]], [[0.45, 0.45, 0.45]], [[0.3, 0.32, 0.3]]])
+    keep = select_samples(density, rgb, torch.full((3, 1, 1), 0.1), ExportParams(min_colour_match=threshold), {BINARY_CLASS: WHITE})
+    assert keep.squeeze(-1).tolist() == [True, False, False]
 
 
 def test_samples_of_any_class_colour_are_kept_and_grey_is_not():
