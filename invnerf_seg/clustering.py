@@ -25,6 +25,7 @@ from sklearn.cluster import DBSCAN, AgglomerativeClustering
 from sklearn.mixture import GaussianMixture
 
 from invnerf_seg.mask_colours import classify
+from invnerf_seg.mask_support import MaskView, cluster_support
 
 NOISE = -1
 # Ward's linkage needs n^2/2 distances: 8000 points take 256 MB; larger clusters are split on a subset of this size.
@@ -57,6 +58,9 @@ class CountParams:
     typical_min_fraction: float = 0.6
     hull_ratio: float = 0.82
     row_ratio: float = 1.6
+    # Off by default: a cloud alone has no masks to check against. The workflow sets it (config `count`).
+    min_mask_support: float = 0.0
+    mask_dilation_px: int = 1
 
 
 def remove_outliers(points: np.ndarray, neighbours: int, std_ratio: float) -> np.ndarray:
@@ -357,13 +361,28 @@ def typical_cluster_points(points: np.ndarray, labels: np.ndarray, object_diamet
     return float(np.median(counts)), f"all {len(ids)} clusters (none is {min_fraction:g} of the object diameter wide)"
 
 
-def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, np.ndarray, dict]:
+def drop_unsupported(points: np.ndarray, labels: np.ndarray, views: list[MaskView], min_support: float) -> tuple[np.ndarray, int]:
+    """Labels with the clusters the masks do not see as object (support below `min_support`) made noise, and how many.
+
+    Done on DBSCAN's clusters, before the typical size is taken: on a plant
+    with 10 fruits the haze made 83 clusters, which would set the scale.
+    """
+    support = cluster_support(points, labels, views)
+    unsupported = np.flatnonzero(support < min_support)
+    return np.where(np.isin(labels, unsupported), NOISE, labels), len(unsupported)
+
+
+def count_objects(points: np.ndarray, params: CountParams, views: list[MaskView] = ()) -> tuple[np.ndarray, np.ndarray, dict]:
     """The cleaned cloud, its object labels, and what was decided on the way.
 
     Without an object diameter (none given, none measured on the masks) it
     is estimated from the cloud, a last resort: a cloud that breaks into
-    fragments makes the estimate too small.
+    fragments makes the estimate too small. With `params.min_mask_support`
+    above 0, clusters that the posed `views`' masks do not see as object are
+    dropped.
     """
+    if params.min_mask_support > 0 and not views:
+        raise ValueError("min_mask_support needs the posed views' masks to check clusters against; none were given")
     if len(points) == 0:
         return points, np.zeros(0, dtype=int), {"object_diameter": params.object_diameter, "estimated": params.object_diameter is None, "points_in": 0}
     cleaned = remove_outliers(points, params.outlier_neighbours, params.outlier_std_ratio)
@@ -371,6 +390,7 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
     object_diameter = estimate_object_diameter(cleaned) if estimated else float(params.object_diameter)
     sampled = voxel_downsample(cleaned, params.voxel_fraction * object_diameter)
     labels = DBSCAN(eps=params.eps_fraction * object_diameter, min_samples=params.min_samples).fit_predict(sampled)
+    labels, unsupported = drop_unsupported(sampled, labels, views, params.min_mask_support) if params.min_mask_support > 0 else (labels, 0)
     typical, typical_from = typical_cluster_points(sampled, labels, object_diameter, params.typical_min_fraction)
     labels = merge_small_clusters(sampled, labels, params.merge_fraction * typical, params.merge_distance_fraction * object_diameter)
     # Shape before size: the size split's parts are pieces of a blob, not objects' surfaces, so their hulls say nothing.
@@ -388,6 +408,7 @@ def count_objects(points: np.ndarray, params: CountParams) -> tuple[np.ndarray, 
         "clusters_split_on_a_subset": ward_subsampled,  # larger than MAX_WARD_POINTS: Ward on a random subset
         "split_by_shape": shape_cuts,  # halves of a non-convex cluster (touching objects)
         "split_as_rows": row_cuts,  # clusters cut as rows of touching objects, each as wide as one
+        "dropped_without_mask_support": unsupported,  # clusters on background pixels of the masks that see them
     }
     return sampled, relabel(labels), decisions
 
@@ -403,20 +424,23 @@ class ClassCounts:
     labels: np.ndarray
 
 
-def count_by_class(points: np.ndarray, colours: np.ndarray, classes: dict, params: CountParams) -> ClassCounts:
+def count_by_class(points: np.ndarray, colours: np.ndarray, classes: dict, params: CountParams, views: list[MaskView] = ()) -> ClassCounts:
     """Split the cloud by predicted colour into its classes, then cluster and count each class apart.
 
     Objects of different classes are never merged, however close: the
     double-pod case, two touching pods told apart by their mask values.
+    With posed `views`, each object carries its mask support.
     """
     point_classes = classify(colours, classes, threshold=0.0)
     multiclass = len(classes) > 1
     objects, per_class, decisions, point_parts, label_parts = [], {}, {}, [], []
     for value in classes:
-        sampled, labels, decided = count_objects(points[point_classes == value], params)
+        sampled, labels, decided = count_objects(points[point_classes == value], params, views)
         offset = len(objects)
+        support = cluster_support(sampled, labels, views) if views else None
         for obj in describe_objects(sampled, labels, object_class=value if multiclass else None):
-            objects.append({**obj, "id": obj["id"] + offset})
+            seen = {} if support is None else {"mask_support": float(support[obj["id"]])}
+            objects.append({**obj, "id": obj["id"] + offset, **seen})
         per_class[str(value)] = len(objects) - offset
         decisions[str(value)] = decided
         point_parts.append(sampled.reshape(-1, 3))

@@ -8,6 +8,7 @@ import numpy as np
 from invnerf_seg.cloud_io import cloud_picture, label_colours, read_ply, write_ply
 from invnerf_seg.clustering import CountParams, count_by_class, voxel_diagonal
 from invnerf_seg.mask_colours import BINARY_CLASS, CLASSES_FILE, WHITE, read_classes
+from invnerf_seg.mask_support import mask_views
 from invnerf_seg.object_size import object_diameter_setting
 from invnerf_seg.step import start_step
 from invnerf_seg.summary import write_csv
@@ -25,7 +26,12 @@ def main(snakemake) -> None:
 
     # FruitNeRF's semantics are one class whatever the masks hold; the other methods' clouds carry the mask classes' colours.
     classes = {BINARY_CLASS: WHITE} if snakemake.params.one_class else read_classes(Path(snakemake.input.mask_dataset) / CLASSES_FILE)
-    counted = count_by_class(points, colours, classes, params)
+    views = mask_views(transforms, Path(snakemake.input.masks), params.mask_dilation_px)
+    counted = count_by_class(points, colours, classes, params, views)
+    for value, decided in counted.decisions.items():
+        if decided.get("dropped_without_mask_support"):
+            logger.info("class %s: %d clusters dropped, on background pixels of the masks that see them (support under %g)",
+                        value, decided["dropped_without_mask_support"], params.min_mask_support)
     for value, found in counted.per_class.items():
         logger.info("class %s: %d objects", value, found)
     objects, per_class = counted.objects, counted.per_class
