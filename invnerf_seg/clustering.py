@@ -3,10 +3,13 @@
 The steps follow the paper: statistical outlier removal, voxel downsampling,
 DBSCAN, merging clusters too small to be an object into a close neighbour,
 and splitting clusters too large for one object into 2 to `max_split` parts
-with agglomerative (Ward) clustering. One step is added before the size
-split: a cluster that is not one convex shape (a round fruit touching a pod)
-is halved, since touching objects of different shapes are often together
-no larger than one object.
+with agglomerative (Ward) clustering. Two steps are added. Right after
+DBSCAN, clusters the input masks do not show as object are dropped
+(`mask_support`): a fine-tuned field's faint colour on distant background
+passes the export and clusters like fruit. Before the size split, a cluster
+that is not one convex shape (a round fruit touching a pod) is halved,
+since touching objects of different shapes are often together no larger
+than one object.
 
 Every distance is a fraction of the expected object diameter, so the same
 settings hold for a COLMAP scene of arbitrary scale and for a metric dataset.

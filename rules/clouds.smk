@@ -83,7 +83,7 @@ rule fruitnerf_cloud:
 
 
 rule count:
-    """Cluster a method's cloud into objects per class (outliers, voxels, DBSCAN, merge, split), count them, and tabulate their traits."""
+    """Cluster a method's cloud into objects per class (outliers, voxels, DBSCAN, clusters the masks do not show dropped, merge, split), count them, and tabulate their traits."""
     input:
         cloud=method_cloud,
         appearance="results/{scene}/{method}/cloud_rgb.ply",

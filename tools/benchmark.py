@@ -57,6 +57,15 @@ SCENES = {
     "share03_seed74": {"demo": {"seed": 74, "n_fruits": 10, "fruit_radius": [0.016, 0.021], "orbit_radius": 2.1}, "preset": "cpu_small_objects"},
     "single_whole_seed76": {"demo": {"seed": 76, "n_fruits": 1, "fruit_radius": [0.03, 0.035], "orbit_radius": 1.9}, "preset": "cpu_small_objects"},
     "many48_seed75": {"demo": {"seed": 75, "n_fruits": 48, "fruit_radius": [0.018, 0.024], "orbit_radius": 2.0}, "preset": "cpu_small_objects"},
+    # More plants nobody looked at, so that the fresh seeds span 0.1% to 8% of a frame: the settings of share3, share8, the
+    # three-class plant filmed whole and the pods.
+    "share3_seed77": {"demo": {"seed": 77, "n_fruits": 12, "fruit_radius": [0.04, 0.055], "orbit_radius": 1.8}, "preset": "cpu"},
+    "share8_seed78": {"demo": {"seed": 78, "n_fruits": 12, "orbit_radius": 1.55}, "preset": "cpu"},
+    "classes3_whole_seed79": {
+        "demo": {"seed": 79, "n_fruits": 3, "mask_values": "instance"}, "masks": {"encoding": "instance", "multiclass": True},
+        "preset": "cpu_small_objects",
+    },
+    "pods_seed80": {"demo": {"seed": 80, "n_fruits": 8, "fruit_shape": "pod", "fruit_radius": [0.025, 0.03], "orbit_radius": 1.4}, "preset": "cpu"},
     # Eight hanging pods three times longer than wide (16 to 18 cm), the whole plant in view: counted one each, lengths measured.
     "pods_seed68": {"demo": {"seed": 68, "n_fruits": 8, "fruit_shape": "pod", "fruit_radius": [0.025, 0.03], "orbit_radius": 1.4}, "preset": "cpu"},
     # Four round fruits, each with a pod hanging from it and touching it: eight objects, counted apart by shape.
