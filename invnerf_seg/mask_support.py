@@ -2,8 +2,10 @@
 
 A fine-tuned field can leave faint object colour on distant background (the
 haze of docs/small_objects.md). Where it passes the export's threshold it
-becomes clusters that look like objects in 3D but lie, in every view, on
-background pixels of the masks the model was trained on. A real object lies
+becomes clusters that look like objects in 3D, yet they lie on background
+pixels of the masks in nearly every view that sees them. (Most lie on
+object pixels in one view: they are the background behind a small object,
+which that view's object rays pass through and whiten.) A real object lies
 on object pixels in the views that see it, except where a leaf hides it. On
 the benchmark runs the objects' support was 0.66 to 0.98 and the haze's 0.00
 to 0.11, so one threshold between them drops the haze and keeps the objects.
@@ -11,6 +13,7 @@ to 0.11, so one threshold between them drops the haze and keeps the objects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +54,7 @@ def mask_views(transforms: dict, masks_dir: Path, dilation_px: int) -> list[Mask
     return views
 
 
-def cluster_support(points: np.ndarray, labels: np.ndarray, views: list[MaskView]) -> np.ndarray:
+def cluster_support(points: np.ndarray, labels: np.ndarray, views: Sequence[MaskView]) -> np.ndarray:
     """Per cluster (labels 0..n-1), the mean over the views that see it of the share of its points on object pixels.
 
     A cluster no view sees has support 0: nothing in the masks stands for it.
