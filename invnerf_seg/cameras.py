@@ -36,6 +36,17 @@ def project(points: np.ndarray, c2w_opengl: np.ndarray, camera: dict) -> tuple[n
 
 
 
+def pixel_indices(points: np.ndarray, c2w_opengl: np.ndarray, camera: dict, height: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, columns (nearest pixel), whether each point lies in front of the camera and inside a height x width image, and depths.
+
+    What a mask or label image says about world points: `image[rows[inside], cols[inside]]`.
+    """
+    pixels, depths = project(points, c2w_opengl, camera)
+    cols, rows = np.round(pixels[:, 0]).astype(int), np.round(pixels[:, 1]).astype(int)
+    inside = (depths > 0) & (cols >= 0) & (rows >= 0) & (cols < width) & (rows < height)
+    return rows, cols, inside, depths
+
+
 def posed_cameras(transforms: dict) -> dict[str, tuple[np.ndarray, dict]]:
     """Per posed frame name, its OpenGL camera-to-world and its camera (shared keys, overridden per frame)."""
     shared = {key: value for key, value in transforms.items() if key != "frames"}

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from invnerf_seg.cameras import posed_cameras, project
+from invnerf_seg.cameras import pixel_indices, posed_cameras
 from invnerf_seg.masks import read_labels
 
 # A view sees a cluster when at least this share of its points project in front of the camera and inside the image.
@@ -64,10 +64,7 @@ def cluster_support(points: np.ndarray, labels: np.ndarray, views: Sequence[Mask
     members = np.bincount(labels[clustered], minlength=count)
     share_sum, seen_by = np.zeros(count), np.zeros(count)
     for view in views:
-        pixels, depths = project(points[clustered], view.c2w, view.camera)
-        cols, rows = np.round(pixels[:, 0]).astype(int), np.round(pixels[:, 1]).astype(int)
-        height, width = view.object_pixels.shape
-        inside = (depths > 0) & (cols >= 0) & (rows >= 0) & (cols < width) & (rows < height)
+        rows, cols, inside, _ = pixel_indices(points[clustered], view.c2w, view.camera, *view.object_pixels.shape)
         on_object = np.zeros(len(cols), dtype=bool)
         on_object[inside] = view.object_pixels[rows[inside], cols[inside]]
         in_view = np.bincount(labels[clustered], weights=inside, minlength=count)

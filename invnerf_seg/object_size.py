@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from invnerf_seg.cameras import posed_cameras, project
+from invnerf_seg.cameras import pixel_indices, posed_cameras
 from invnerf_seg.masks import read_labels
 
 MIN_AREA_PX = 30          # smaller mask components are too noisy to measure
@@ -57,10 +57,7 @@ def object_sizes(points: np.ndarray, transforms: dict, masks_dir: Path, max_view
             continue
         c2w, camera = cameras[name]
         labels = read_labels(mask_path)
-        pixels, depths = project(points, c2w, camera)
-        in_front = depths > 0
-        cols, rows = np.round(pixels[:, 0]).astype(int), np.round(pixels[:, 1]).astype(int)
-        in_image = in_front & (cols >= 0) & (rows >= 0) & (cols < labels.shape[1]) & (rows < labels.shape[0])
+        rows, cols, in_image, depths = pixel_indices(points, c2w, camera, *labels.shape)
         for component in mask_components(labels):
             behind = in_image.copy()
             behind[in_image] = component[rows[in_image], cols[in_image]]
