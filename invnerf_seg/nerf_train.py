@@ -66,6 +66,7 @@ def train_command(
     dataparser: tuple[str, ...] = ("nerfstudio-data",),
     object_share: float = 0.0,
     object_margin: int = 0,
+    grid_frozen_until: int = 0,
 ) -> list[str]:
     """The ns-train command line for one training stage.
 
@@ -101,6 +102,8 @@ def train_command(
         command += ["--pipeline.datamanager.pixel-sampler.object-share", str(object_share)]
         if object_margin:
             command += ["--pipeline.datamanager.pixel-sampler.object-margin", str(object_margin)]
+    if grid_frozen_until:
+        command += ["--pipeline.model.trained-parts", "field_mlps", "--pipeline.model.trained-parts-until-step", str(grid_frozen_until)]
     if load_dir is not None:
         command += ["--load-dir", str(load_dir)]
     command += [
@@ -322,6 +325,9 @@ class StageSettings:
     """Fine-tuning: the object share also draws the background within this many pixels of an object."""
     colour_start: str = "zero"
     """Fine-tuning: how the colour output layer starts (see write_finetune_start)."""
+    grid_frozen_steps: int = 0
+    """Fine-tuning: its first steps train only the MLPs (colour head and density MLP), the hash grid and the proposal
+    networks keeping the RGB model's values; every part trains after them. 0: every part from the start."""
 
 
 def train_stage(
@@ -357,6 +363,7 @@ def train_stage(
             dataset, partial, experiment, iterations, {"model": settings.model, "rays_per_batch": settings.rays_per_batch},
             settings.learning_rate, settings.eval_interval, load_dir, steps_per_save=max(settings.iterations // CHECKPOINTS_PER_STAGE, 1),
             method=method, dataparser=settings.dataparser, object_share=settings.object_share, object_margin=settings.object_margin,
+            grid_frozen_until=first_step + settings.grid_frozen_steps if settings.grid_frozen_steps else 0,
         )
         run_training(command, log_path, threads, iterations, report=report, rays_per_step=settings.rays_per_batch)
     diverged = diverged_weights(checkpoint_dir(partial, experiment, method))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, Literal, Tuple, Type
+from typing import Dict, Iterator, List, Literal, Tuple, Type
 
 import torch
 import torchmetrics.image.lpip
@@ -31,6 +31,7 @@ from nerfstudio.configs.base_config import ViewerConfig
 from nerfstudio.data.datamanagers.base_datamanager import VanillaDataManagerConfig
 from nerfstudio.data.dataparsers.nerfstudio_dataparser import NerfstudioDataParserConfig
 from nerfstudio.data.pixel_samplers import PixelSampler, PixelSamplerConfig
+from nerfstudio.engine.callbacks import TrainingCallback, TrainingCallbackAttributes, TrainingCallbackLocation
 from nerfstudio.engine.optimizers import AdamOptimizerConfig
 from nerfstudio.engine.schedulers import ExponentialDecaySchedulerConfig
 from nerfstudio.engine.trainer import TrainerConfig
@@ -68,9 +69,11 @@ TRAINED_PARTS = {
 
 
 class InvNerfactoModel(NerfactoModel):
-    """nerfacto, with LPIPS only when its weights are available offline, and optionally only its colour head trained."""
+    """nerfacto, with LPIPS only when its weights are available offline, and optionally only some of its parts trained
+    (for the whole run, or until a given step)."""
 
     config: "InvNerfactoModelConfig"
+    _frozen: list[torch.nn.Parameter] = []
 
     def populate_modules(self) -> None:
         if lpips_weights_cached():
@@ -80,10 +83,24 @@ class InvNerfactoModel(NerfactoModel):
                 super().populate_modules()
         if self.config.trained_parts != "all":
             trained = TRAINED_PARTS[self.config.trained_parts]
-            for name, parameter in self.named_parameters():
-                parameter.requires_grad_(name.startswith(trained))
+            self._frozen = [parameter for name, parameter in self.named_parameters() if parameter.requires_grad and not name.startswith(trained)]
+            for parameter in self._frozen:
+                parameter.requires_grad_(False)
         if self.config.compile_hash_grids:
             compile_hash_grids(self)
+
+    def get_training_callbacks(self, training_callback_attributes: TrainingCallbackAttributes) -> List[TrainingCallback]:
+        callbacks = super().get_training_callbacks(training_callback_attributes)
+        if self.config.trained_parts != "all" and self.config.trained_parts_until_step > 0:
+            callbacks.append(TrainingCallback([TrainingCallbackLocation.BEFORE_TRAIN_ITERATION], self.train_all_parts_from, update_every_num_iters=1))
+        return callbacks
+
+    def train_all_parts_from(self, step: int) -> None:
+        """Every part trains from step `trained_parts_until_step` on (also when a resumed run starts past it)."""
+        if step >= self.config.trained_parts_until_step:
+            for parameter in self._frozen:
+                parameter.requires_grad_(True)
+            self._frozen = []
 
     def get_image_metrics_and_images(
         self, outputs: Dict[str, torch.Tensor], batch: Dict[str, torch.Tensor]
@@ -181,6 +198,9 @@ class InvNerfactoModelConfig(NerfactoModelConfig):
     trained_parts: Literal["all", "colour_head", "field_mlps"] = "all"
     """What the optimizer changes: all of nerfacto (as published), only the colour head, or the colour head and the
     density MLP (the hash grid and the proposal networks keep their loaded values)."""
+    trained_parts_until_step: int = 0
+    """With `trained_parts` other than all: the step from which every part trains (in the run's count, which a
+    fine-tuning continues from the RGB run's); 0: only `trained_parts` for the whole run."""
     compile_hash_grids: bool = True
     """Compile nerfstudio's pure-torch hash grids (the CPU's; invnerf_seg/hash_grid.py): the same encoding, several
     times faster. No effect where tiny-cuda-nn runs them (CUDA)."""

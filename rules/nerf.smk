@@ -77,6 +77,7 @@ rule nerf_finetune:
         learning_rate=lambda wildcards: preset(wildcards)["finetune_lr"],
         object_share=lambda wildcards: preset(wildcards).get("finetune_object_share", 0.0),
         object_margin=lambda wildcards: preset(wildcards).get("finetune_object_margin", 0),
+        grid_frozen_steps=lambda wildcards: preset(wildcards).get("finetune_grid_frozen_steps", 0),
         eval_interval=config["nerf"]["eval_interval"],
     script:
         "../scripts/train_nerf.py"

@@ -37,12 +37,16 @@ def main(snakemake) -> None:
         logger.info("fine-tuning starts from the RGB weights with a fresh optimizer and the colour output layer reset")
     settings = StageSettings(params.model, params.rays_per_batch, params.iterations, params.learning_rate, params.eval_interval)
     if stage == "nerf_finetune":
-        settings = replace(settings, object_share=params.object_share, object_margin=params.object_margin)
+        settings = replace(settings, object_share=params.object_share, object_margin=params.object_margin, grid_frozen_steps=params.grid_frozen_steps)
         logger.info(
             "ray sampling: %s", f"{params.object_share:.0%} of each batch's rays drawn from object pixels"
             f"{f' and the background within {params.object_margin} px of them' if params.object_margin else ''}, the rest uniform"
             " (finetune_object_share, finetune_object_margin)"
             if params.object_share else "uniform over all pixels (finetune_object_share 0)",
+        )
+        logger.info(
+            "trained parts: %s", f"the MLPs only for the first {params.grid_frozen_steps} steps (hash grid and proposal networks as the RGB"
+            " model left them), then every part (finetune_grid_frozen_steps)" if params.grid_frozen_steps else "every part (finetune_grid_frozen_steps 0)",
         )
     if stage == "nerf_fruitnerf":
         settings = replace(settings, model={**params.model, "semantic_loss_weight": params.semantic_loss_weight}, method=FRUITNERF_METHOD,

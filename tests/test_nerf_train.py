@@ -10,19 +10,24 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from nerfstudio.models.nerfacto import NerfactoModelConfig
 
 from invnerf_seg.nerf_model import run_dir
 from invnerf_seg.nerf_train import (
     STEP_LINE,
+    StageSettings,
     TrainingStopped,
+    checkpoint_dir,
     model_mismatches,
     run_training,
     same_frames_and_cameras,
     train_command,
+    train_stage,
     training_environment,
 )
 from invnerf_seg.summary import logged_throughput_of
+from tests.conftest import TINY_MODEL
 
 PRESET = {"rays_per_batch": 512, "model": {"num_proposal_samples_per_ray": [32, 16], "hidden_dim": 32, "far_plane": 2.0}}
 
@@ -43,6 +48,9 @@ def test_command_carries_preset_and_stage(tmp_path: Path):
     assert "--pipeline.datamanager.pixel-sampler.object-share 0.25" in shared and "object-margin" not in shared
     margin = " ".join(train_command(tmp_path / "data", tmp_path / "out", "plant", 300, PRESET, 0.002, 8, object_share=0.25, object_margin=2))
     assert "--pipeline.datamanager.pixel-sampler.object-margin 2" in margin
+    assert "trained-parts" not in text, "every part trains unless asked"
+    frozen = " ".join(train_command(tmp_path / "data", tmp_path / "out", "plant", 300, PRESET, 0.002, 8, grid_frozen_until=1250))
+    assert "--pipeline.model.trained-parts field_mlps --pipeline.model.trained-parts-until-step 1250" in frozen
 
 
 def test_the_training_process_imports_this_checkout(tmp_path: Path):
@@ -148,3 +156,31 @@ def test_a_finished_training_reports_its_throughput_from_its_first_to_its_last_s
     run_training(trainer, tmp_path / "train.log", 1, 21, report=messages.append, rays_per_step=1024)
     rays, seconds = logged_throughput_of(messages[-1])
     assert rays == 20 * 1024 and 0.1 < seconds < 10
+
+
+def test_finetune_keeps_the_hash_grid_for_its_frozen_steps_then_trains_it(tiny_dataset: Path, tmp_path: Path):
+    """Real ns-train runs: with `grid_frozen_steps` the fine-tuning leaves the grid and proposal networks as the RGB run
+    left them for that many steps, and trains them after."""
+    rgb_settings = StageSettings(TINY_MODEL, rays_per_batch=128, iterations=10, learning_rate=0.01, eval_interval=3)
+    train_stage(tiny_dataset, tmp_path / "rgb", "plant", rgb_settings, tmp_path / "rgb.log", threads=2, report=print)
+    rgb_models = checkpoint_dir(tmp_path / "rgb", "plant")
+
+    def latest_weights(models: Path) -> dict:
+        return torch.load(max(models.glob("step-*.ckpt")), map_location="cpu", weights_only=False)["pipeline"]
+
+    def finetuned(frozen_steps: int, name: str) -> dict:
+        settings = StageSettings(TINY_MODEL, rays_per_batch=128, iterations=8, learning_rate=0.01, eval_interval=3, object_share=0.25,
+                                 grid_frozen_steps=frozen_steps)
+        train_stage(tiny_dataset.parent / "data_mask", tmp_path / name, "plant", settings, tmp_path / f"{name}.log", threads=2, report=print,
+                    rgb_models=rgb_models)
+        return latest_weights(checkpoint_dir(tmp_path / name, "plant"))
+
+    start = latest_weights(rgb_models)
+    grid_and_proposals = [key for key in start if key.startswith(("_model.field.mlp_base.model.0.", "_model.proposal_networks."))]
+    density_mlp = [key for key in start if key.startswith("_model.field.mlp_base.model.1.")]
+    assert grid_and_proposals and density_mlp
+    frozen_throughout = finetuned(8, "frozen")
+    assert all(torch.equal(frozen_throughout[key], start[key]) for key in grid_and_proposals)
+    assert any(not torch.equal(frozen_throughout[key], start[key]) for key in density_mlp)
+    frozen_first = finetuned(6, "frozen_first")
+    assert any(not torch.equal(frozen_first[key], start[key]) for key in grid_and_proposals)

@@ -108,6 +108,27 @@ def test_colour_head_only_training_freezes_the_density_field():
     assert all(parameter.requires_grad for parameter in model.parameters())
 
 
+def test_grid_frozen_until_a_step_then_every_part_trains():
+    """The two-part fine-tuning: MLPs only before `trained_parts_until_step`, every part from it (a resumed run past it too)."""
+    config = dataclasses.replace(invnerf_nerfacto.config.pipeline.model, implementation="torch", trained_parts="field_mlps", trained_parts_until_step=1005)
+    model = config.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=3, metadata={})
+    frozen = {name for name, parameter in model.named_parameters() if not parameter.requires_grad}
+    assert any(name.startswith("field.mlp_base.encoding") or name.startswith("field.mlp_base.model.0") for name in frozen)
+    assert any(name.startswith("proposal_networks") for name in frozen)
+    assert not any(name.startswith(("field.mlp_head.", "field.mlp_base.model.1.")) for name in frozen)
+    switch = [callback for callback in model.get_training_callbacks(None) if callback.func == model.train_all_parts_from]
+    assert len(switch) == 1
+    switch[0].run_callback_at_location(1004, switch[0].where_to_run[0])
+    assert not any(parameter.requires_grad for name, parameter in model.named_parameters() if name in frozen)
+    switch[0].run_callback_at_location(1005, switch[0].where_to_run[0])
+    assert all(parameter.requires_grad for parameter in model.parameters())
+    resumed = config.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=3, metadata={})
+    resumed.train_all_parts_from(1200)
+    assert all(parameter.requires_grad for parameter in resumed.parameters())
+    whole_run = dataclasses.replace(config, trained_parts_until_step=0).setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=3, metadata={})
+    assert not any(callback.func == whole_run.train_all_parts_from for callback in whole_run.get_training_callbacks(None))
+
+
 def test_the_config_schema_lists_exactly_the_model_options():
     """The schema refuses a preset option nerfacto does not have (a typo) before any stage runs, from this list."""
     schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml").read_text())

@@ -14,8 +14,8 @@ background), and the fine-tuning's seconds.
         --variant 'shipped:{}' --variant 'share50:{object_share: 0.5}'
 
 A variant is `name:<YAML mapping>` of settings over the scene's preset:
-iterations, learning_rate, object_share, object_margin, colour_start (zero or keep), model (nerfacto
-options merged; `trained_parts: colour_head` or `field_mlps` trains only those parts).
+iterations, learning_rate, object_share, object_margin, colour_start (zero or keep), grid_frozen_steps, model
+(nerfacto options merged; `trained_parts: colour_head` or `field_mlps` trains only those parts for the whole run).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def base_settings(config: dict, scene: str) -> StageSettings:
     return StageSettings(
         preset["model"], preset["rays_per_batch"], preset["finetune_iterations"], preset["finetune_lr"], config["nerf"]["eval_interval"],
         object_share=preset.get("finetune_object_share", 0.0), object_margin=preset.get("finetune_object_margin", 0),
+        grid_frozen_steps=preset.get("finetune_grid_frozen_steps", 0),
     )
 
 
