@@ -207,7 +207,7 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
         f"and its best colour match {best_match:.3f} (mask_threshold {params.min_colour_match}). "
         "A field that never took the mask colours has not learnt the masks. Look at the masks and analysis/training_curves.png; "
         "where the objects fill under about 3% of each frame (a whole plant or tree), use the cpu_small_objects preset "
-        "(full frame width, a 2^19 hash grid), or film closer; a preset that samples rays uniformly (finetune_object_share 0) "
+        "(full frame width, a 2^19 hash grid, nerfacto's default samples per ray), or film closer; a preset that samples rays uniformly (finetune_object_share 0) "
         "can stay on a grey plateau (a best match near 0.5): draw a quarter of each batch from the objects (finetune_object_share 0.25, "
         "finetune_object_margin 2), or read the plateau's objects with mask_threshold 0.25 (docs/small_objects.md)"
     )
