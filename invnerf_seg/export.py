@@ -27,39 +27,13 @@ from nerfstudio.field_components.field_heads import FieldHeadNames
 from invnerf_seg.cameras import to_world
 from invnerf_seg.cloud_io import ObjectCloud
 from invnerf_seg.mask_colours import class_scores
+from invnerf_seg.surface_selection import SurfaceSelection
 
 if TYPE_CHECKING:  # only named in hints: their import takes seconds that an evaluation reading renders need not spend
     from nerfstudio.cameras.cameras import Cameras
     from nerfstudio.cameras.rays import RaySamples
     from nerfstudio.fields.base_field import Field
     from nerfstudio.models.base_model import Model
-
-
-def transmittance(density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
-    """[rays, samples] light that reaches each sample from the camera: exp(-sum of density x length before it)."""
-    optical_depth = (density * deltas).squeeze(-1)
-    return torch.exp(-(torch.cumsum(optical_depth, dim=-1) - optical_depth))
-
-
-@dataclass(kw_only=True)
-class SurfaceSelection:
-    """Which field samples every cloud starts from (InvNeRF-Seg, SA3D, FruitNeRF): dense and seen, from the training views.
-
-    The three methods draw their clouds from the field with the same rule and
-    differ only in how each decides "object". Each method's config section
-    (`export`, `sa3d`, `fruitnerf`) sets its own values, since a threshold
-    that suits the fine-tuned field need not suit an RGB one. Densities are in
-    nerfstudio's normalised units.
-    """
-
-    min_density: float = 5.0
-    min_transmittance: float = 0.5
-    pixel_stride: int = 2
-    rays_per_chunk: int = 4096
-
-    def dense_and_visible(self, density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
-        """Boolean [rays, samples] of samples that are a surface (dense) seen from the ray's camera (visible)."""
-        return (density.squeeze(-1) > self.min_density) & (transmittance(density, deltas) > self.min_transmittance)
 
 
 @dataclass(kw_only=True)
@@ -160,7 +134,10 @@ def appearance_of(rgb_field: Field) -> Callable[[FieldSamples, torch.Tensor], to
     """The colour another field (the RGB run's, when the sampled one was fine-tuned on masks) gives the kept samples."""
 
     def appearance(chunk: FieldSamples, keep: torch.Tensor) -> torch.Tensor:
-        return rgb_field.forward(chunk.ray_samples[keep])[FieldHeadNames.RGB]
+        kept = chunk.ray_samples[keep]
+        if len(kept) == 1:  # torch.compile specialises a batch of one sample: compiling it again took seconds, so it goes as two
+            return rgb_field.forward(kept[torch.zeros(2, dtype=torch.long, device=keep.device)])[FieldHeadNames.RGB][:1]
+        return rgb_field.forward(kept)[FieldHeadNames.RGB]
 
     return appearance
 

@@ -3,8 +3,10 @@
 InvNeRF-Seg's and SA3D's evaluations both score the RGB model's held-out
 views; rendering them in one stage (`render_held_out`, writing
 `results/<scene>/nerf/renders/<run>.npz`) loads and renders that model once
-instead of once per method. Each view keeps what any method's evaluation
-reads: the colour, the surface the depth places in the input's world frame
+instead of once per method. The fine-tuned and FruitNeRF models are rendered
+by their cloud stages, which load them anyway: on 2 CPU cores loading a model
+costs about as long as rendering its held-out views. Each view keeps what any
+method's evaluation reads: the colour, the surface the depth places in the input's world frame
 (SA3D's masks), and the semantic probability of a model with a semantic head
 (FruitNeRF's masks).
 """
@@ -19,8 +21,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from invnerf_seg.cameras import to_world
+from invnerf_seg.step import progress_reporter
 
 if TYPE_CHECKING:  # reading and writing renders (every evaluation) needs neither torch nor nerfstudio, whose imports take seconds
+    import logging
+
     from invnerf_seg.nerf_model import LoadedRun
 
 RAYS_PER_CHUNK = 4096
@@ -75,6 +80,15 @@ def render_views(run: LoadedRun, progress: Callable[..., None] | None = None) ->
             progress(index + 1, total, rays=rays_done)
 
 
+def render_to_file(run: LoadedRun, path: Path, logger: logging.Logger) -> None:
+    """Render `run`'s held-out views into `path` (write_renders), logging progress and the rendering's throughput line."""
+    progress = progress_reporter(logger, "held-out views rendered")
+    views = list(render_views(run, progress))
+    write_renders(path, views)
+    logger.info("%d held-out views written to %s", len(views), path)
+    logger.info(progress.throughput())
+
+
 def write_renders(path: Path, views: list[RenderedView]) -> None:
     """The views as one .npz (uncompressed: written once, read by every evaluation of the scene)."""
     if not views:
@@ -89,7 +103,7 @@ def write_renders(path: Path, views: list[RenderedView]) -> None:
 
 
 def read_renders(path: Path) -> list[RenderedView]:
-    """The views a `render_held_out` stage wrote, in the run's held-out order."""
+    """The views a stage wrote with write_renders, in the run's held-out order."""
     with np.load(path) as arrays:
         return [
             RenderedView(stem=str(stem), image_path=Path(str(image_path)), rgb=arrays[f"rgb_{index}"], surface=arrays[f"surface_{index}"],

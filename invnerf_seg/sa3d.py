@@ -19,17 +19,22 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from invnerf_seg.cameras import posed_cameras, project, to_world
 from invnerf_seg.cloud_io import read_ply
 from invnerf_seg.evaluation import cloud_spacing, psnr_per_view, read_image, surface_mask_image, true_mask
-from invnerf_seg.export import EmptyCloudError, ObjectCloud, SurfaceSelection, collect_points, field_samples, transmittance
-from invnerf_seg.held_out_renders import RenderedView
 from invnerf_seg.mask_colours import is_object
-from invnerf_seg.nerf_model import LoadedRun, load_run
+from invnerf_seg.surface_selection import SurfaceSelection, transmittance
+
+if TYPE_CHECKING:  # the cloud samples the RGB model with torch and nerfstudio; the evaluation, which reads renders only, imports neither
+    import torch
+
+    from invnerf_seg.cloud_io import ObjectCloud
+    from invnerf_seg.held_out_renders import RenderedView
+    from invnerf_seg.nerf_model import LoadedRun
 
 VARIANTS = ("density", "weight")
 
@@ -49,7 +54,7 @@ class SA3DParams(SurfaceSelection):
 
 def rendering_weights(density: torch.Tensor, deltas: torch.Tensor) -> torch.Tensor:
     """[rays, samples] volume-rendering weight of each sample: transmittance x opacity."""
-    return transmittance(density, deltas) * (1.0 - torch.exp(-(density * deltas).squeeze(-1)))
+    return transmittance(density, deltas) * (1.0 - (-(density * deltas).squeeze(-1)).exp())
 
 
 def candidate_samples(density: torch.Tensor, deltas: torch.Tensor, params: SA3DParams) -> torch.Tensor:
@@ -89,6 +94,11 @@ def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict,
     Samples on the foreground rays of the training views that pass the
     threshold, then the cross-view vote.
     """
+    import torch
+
+    from invnerf_seg.export import EmptyCloudError, collect_points, field_samples
+    from invnerf_seg.nerf_model import load_run
+
     params = SA3DParams(**settings)
     run = load_run(runs["rgb"], scene)
     mask_images = [np.asarray(read_image(mask_dataset / "images" / path.name)) for path in run.train_image_paths]

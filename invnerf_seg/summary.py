@@ -35,11 +35,13 @@ def timing_row(benchmark_path: Path, log_path: Path | None = None) -> dict:
 
 
 def logged_throughput(log_path: Path) -> tuple[int, float] | None:
-    """(rays, seconds) of the last throughput line in a stage's log (step.throughput_line), or None when it has none."""
-    found = None
-    for line in Path(log_path).read_text(errors="replace").splitlines():
-        found = logged_throughput_of(line) or found
-    return found
+    """(rays, seconds) of a stage's throughput lines (step.throughput_line) summed, or None when its log has none.
+
+    A stage that samples a model and then renders it (export_cloud) logs one line for each.
+    """
+    found = [logged_throughput_of(line) for line in Path(log_path).read_text(errors="replace").splitlines()]
+    found = [pair for pair in found if pair is not None]
+    return (sum(rays for rays, _ in found), sum(seconds for _, seconds in found)) if found else None
 
 
 def logged_throughput_of(line: str) -> tuple[int, float] | None:

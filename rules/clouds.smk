@@ -2,7 +2,10 @@
 
 
 rule export_cloud:
-    """Sample the fine-tuned field: dense, visible samples of a class colour form the segmented cloud; the RGB model colours its points."""
+    """Sample the fine-tuned field: dense, visible samples of a class colour form the segmented cloud; the RGB model colours its points.
+
+    It also renders the fine-tuned model's held-out views for the evaluation (loading the model once for both).
+    """
     input:
         run="results/{scene}/nerf/seg",
         rgb_run="results/{scene}/nerf/rgb",
@@ -11,6 +14,7 @@ rule export_cloud:
         cloud="results/{scene}/invnerf/cloud.ply",
         appearance="results/{scene}/invnerf/cloud_rgb.ply",
         picture="results/{scene}/invnerf/cloud.png",
+        renders="results/{scene}/nerf/renders/seg.npz",
     log:
         "logs/{scene}/export_cloud.log",
     benchmark:
@@ -57,13 +61,14 @@ rule sa3d_cloud:
 
 
 rule fruitnerf_cloud:
-    """FruitNeRF baseline: dense, visible samples of its field whose semantic probability passes the threshold."""
+    """FruitNeRF baseline: dense, visible samples of its field whose semantic probability passes the threshold; then its held-out views rendered."""
     input:
         fruitnerf_run="results/{scene}/nerf/fruitnerf",
     output:
         cloud="results/{scene}/fruitnerf/cloud.ply",
         appearance="results/{scene}/fruitnerf/cloud_rgb.ply",
         picture="results/{scene}/fruitnerf/cloud.png",
+        renders="results/{scene}/nerf/renders/fruitnerf.npz",
     log:
         "logs/{scene}/fruitnerf_cloud.log",
     benchmark:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from invnerf_seg.methods import METHODS as KNOWN_METHODS, SHARED_MODEL_STAGES, TRAINING_STAGES, trained_runs
+from invnerf_seg.methods import METHODS as KNOWN_METHODS, SCENE_REPORT_STAGES, SHARED_MODEL_STAGES, TRAINING_STAGES, trained_runs
 from invnerf_seg.truth import TruthError, read_truth
 
 SCENES = list(config["scenes"])
@@ -21,6 +21,8 @@ INPUT_STAGES = {"video": ["frames", "poses"], "images": ["import_images", "poses
 METHODS = list(config["methods"])
 # The NeRF runs every scene trains (results/<scene>/nerf/<run>/): the RGB run and those its methods add.
 SCENE_RUNS = trained_runs(METHODS)
+# The runs whose held-out views a stage of their own renders: the others are rendered by their method's cloud stage.
+RENDERED_ALONE_RUNS = [run for run in SCENE_RUNS if run not in {method.rendered_run for method in KNOWN_METHODS.values()}]
 # The per-scene stages whose Snakemake benchmarks make results/timings.csv: the shared ones, then each method's own.
 MODEL_STAGES = list(SHARED_MODEL_STAGES) + [stage for method in METHODS for stage in KNOWN_METHODS[method].stages]
 ENV = "../envs/invnerf.yaml"
@@ -78,7 +80,7 @@ def scene_kind(scene):
 
 def scene_stages(scene):
     """The stages a scene runs, in DAG order (posed datasets skip frames and poses)."""
-    return INPUT_STAGES[scene_kind(scene)] + (["scale"] if scene in SCALED_SCENES else []) + MODEL_STAGES
+    return INPUT_STAGES[scene_kind(scene)] + (["scale"] if scene in SCALED_SCENES else []) + MODEL_STAGES + list(SCENE_REPORT_STAGES)
 
 
 def scene_transforms(wildcards):

@@ -2,7 +2,10 @@
 
 
 rule render_held_out:
-    """A trained model's held-out views (colour, surface, semantics), rendered once for every evaluation of the scene."""
+    """A trained model's held-out views (colour, surface), rendered once for every evaluation of the scene: the RGB model's.
+
+    The fine-tuned and FruitNeRF models are rendered by their cloud stages, which have them loaded already.
+    """
     input:
         run="results/{scene}/nerf/{run}",
     output:
@@ -12,7 +15,7 @@ rule render_held_out:
     benchmark:
         "benchmarks/{scene}/render_held_out_{run}.tsv"
     wildcard_constraints:
-        run=alternatives(SCENE_RUNS),
+        run=alternatives(RENDERED_ALONE_RUNS),
     conda:
         ENV
     threads: 8
@@ -73,6 +76,8 @@ rule density_profiles:
         profiles="results/{scene}/analysis/density_profiles.npz",
     log:
         "logs/{scene}/density_profiles.log",
+    benchmark:
+        "benchmarks/{scene}/density_profiles.tsv"
     conda:
         ENV
     threads: 2

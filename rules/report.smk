@@ -41,6 +41,8 @@ rule compare:
         ),
     log:
         "logs/{scene}/compare.log",
+    benchmark:
+        "benchmarks/{scene}/compare.tsv"
     conda:
         ENV
     threads: 1
@@ -67,6 +69,8 @@ rule training_curves:
         ),
     log:
         "logs/{scene}/training_curves.log",
+    benchmark:
+        "benchmarks/{scene}/training_curves.tsv"
     conda:
         ENV
     threads: 1

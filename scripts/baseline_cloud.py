@@ -1,5 +1,7 @@
 """Snakemake step: a baseline's cloud in world units, made by the function its registry entry names (SA3D, FruitNeRF).
 
+A baseline that trains a run of its own (FruitNeRF) also renders that run's held-out views here.
+
 Every cloud is kept inside the cameras' ball and written like InvNeRF-Seg's,
 so the same counting and evaluation read them.
 """
@@ -8,6 +10,7 @@ from pathlib import Path
 
 from invnerf_seg.cloud_io import write_object_cloud
 from invnerf_seg.export import EmptyCloudError, captured_world_cloud
+from invnerf_seg.held_out_renders import render_to_file
 from invnerf_seg.methods import METHODS, method_function
 from invnerf_seg.step import fail, progress_reporter, start_step
 
@@ -27,6 +30,8 @@ def main(snakemake) -> None:
     logger.info("%s: %d object samples, %d inside the captured scene", method.title, len(found.points), len(world.points))
     logger.info(progress.throughput())
     write_object_cloud(world, Path(snakemake.output.cloud), Path(snakemake.output.appearance), Path(snakemake.output.picture), f"{method.title} cloud")
+    if method.rendered_run is not None:  # its own run, which it sampled: its held-out views, with the model loaded once
+        render_to_file(run, Path(snakemake.output.renders), logger)
 
 
 if __name__ == "__main__":

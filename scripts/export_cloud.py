@@ -1,9 +1,10 @@
-"""Snakemake step: the segmented point cloud sampled from the fine-tuned field, in world units."""
+"""Snakemake step: the segmented point cloud sampled from the fine-tuned field, in world units; then the field's held-out views."""
 
 from pathlib import Path
 
 from invnerf_seg.cloud_io import write_object_cloud
 from invnerf_seg.export import EmptyCloudError, ExportParams, captured_world_cloud, sample_object_points
+from invnerf_seg.held_out_renders import render_to_file
 from invnerf_seg.mask_colours import CLASSES_FILE, read_classes
 from invnerf_seg.nerf_model import load_run
 from invnerf_seg.step import fail, progress_reporter, start_step
@@ -24,6 +25,7 @@ def main(snakemake) -> None:
     logger.info("%d object samples, %d inside the captured scene", len(found.points), len(world.points))
     logger.info(progress.throughput())
     write_object_cloud(world, Path(snakemake.output.cloud), Path(snakemake.output.appearance), Path(snakemake.output.picture), "segmented cloud")
+    render_to_file(run, Path(snakemake.output.renders), logger)
 
 
 if __name__ == "__main__":

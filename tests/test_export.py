@@ -12,7 +12,9 @@ from invnerf_seg.clustering import fit_sphere
 from invnerf_seg.export import (
     EmptyCloudError,
     ExportParams,
+    appearance_of,
     captured_world_cloud,
+    field_samples,
     inside_camera_ball,
     sample_object_points,
     select_samples,
@@ -115,3 +117,19 @@ def test_a_field_that_passes_nothing_is_an_error_that_says_why():
     params = ExportParams(min_colour_match=0.25, min_density=1e9, pixel_stride=2)
     with pytest.raises(EmptyCloudError, match=r"empty cloud: its highest density is .* \(min_density 1000000000\.0\) and its best colour match"):
         sample_object_points(model, model, cameras, params, {BINARY_CLASS: WHITE})
+
+
+def test_one_kept_sample_gets_the_colour_it_gets_beside_others():
+    config = invnerf_nerfacto.config.pipeline.model
+    config.implementation = "torch"
+    model = config.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=1, metadata={})
+    c2w = torch.tensor([[[1.0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 2.5]]])
+    cameras = Cameras(camera_to_worlds=c2w, fx=8.0, fy=8.0, cx=4.0, cy=3.0, width=8, height=6)
+    chunk = next(field_samples(model, cameras, pixel_stride=1, rays_per_chunk=48))
+    appearance = appearance_of(model.field)
+    both, alone = (torch.zeros(chunk.density.shape[:2], dtype=torch.bool) for _ in range(2))
+    both[3, 5] = both[7, 2] = alone[7, 2] = True
+    with torch.no_grad():
+        colours, colour = appearance(chunk, both), appearance(chunk, alone)
+    assert colour.shape == (1, 3)
+    assert torch.allclose(colour[0], colours[1], atol=1e-5)

@@ -32,6 +32,8 @@ def test_every_method_counts_and_evaluates_its_own_cloud():
         assert method.stages[-2:] == (f"count_{name}", f"evaluate_{name}")
         assert method.training_stage is None or method.training_stage in method.stages
         assert all(run in RUN_TITLES for run in method.evaluation_runs)
+        # a run its cloud stage renders is its own: it trains it, and its evaluation reads it
+        assert method.rendered_run is None or (method.training_stage is not None and method.rendered_run in method.evaluation_runs)
 
 
 def test_the_runs_a_scene_trains_follow_its_methods():

@@ -30,6 +30,16 @@ def test_timing_row_takes_the_rays_per_second_from_the_stages_log(tmp_path: Path
     assert (row["seconds"], row["rays"], row["rays_per_s"]) == (40.0, 96000, 12000)
 
 
+def test_a_stage_that_samples_and_then_renders_reports_both_phases_together(tmp_path: Path):
+    path = tmp_path / "benchmarks" / "plant" / "export_cloud.tsv"
+    path.parent.mkdir(parents=True)
+    path.write_text("s\th:m:s\tmax_rss\tmax_vms\n40.0\t0:00:40\t900\t9000\n")
+    log = tmp_path / "export_cloud.log"
+    log.write_text(f"12:00:01 export_cloud INFO {throughput_line(168000, 12.0)}\n12:00:09 export_cloud INFO {throughput_line(96000, 6.0)}\n")
+    row = timing_row(path, log)
+    assert (row["rays"], row["rays_per_s"]) == (264000, 14667)
+
+
 def test_a_progress_reporter_gives_the_throughput_of_the_rays_it_was_told(caplog):
     progress = Progress(logging.getLogger("test"), "views")
     time.sleep(0.3)  # loading a model: not the loop's time

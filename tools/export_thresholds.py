@@ -23,8 +23,9 @@ import yaml
 
 from invnerf_seg.cameras import to_world
 from invnerf_seg.evaluation import truth_alignment
-from invnerf_seg.export import field_samples, transmittance
+from invnerf_seg.export import field_samples
 from invnerf_seg.nerf_model import load_run_config, run_dir
+from invnerf_seg.surface_selection import transmittance
 
 DENSITIES = [0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]
 WHITENESS = [0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6]
