@@ -6,9 +6,9 @@ views; rendering them in one stage (`render_held_out`, writing
 instead of once per method. The fine-tuned and FruitNeRF models are rendered
 by their cloud stages, which load them anyway: on 2 CPU cores loading a model
 costs about as long as rendering its held-out views. Each view keeps what any
-method's evaluation reads: the colour, the surface the depth places in the input's world frame
-(SA3D's masks), and the semantic probability of a model with a semantic head
-(FruitNeRF's masks).
+method's evaluation reads: the colour, the surface the depth places in the
+input's world frame (SA3D's masks), and the semantic probability of a model
+with a semantic head (FruitNeRF's masks).
 """
 
 from __future__ import annotations
