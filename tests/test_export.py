@@ -108,23 +108,24 @@ def test_samples_of_any_class_colour_are_kept_and_grey_is_not():
     assert keep.squeeze(-1).tolist() == [True, True, False, False]
 
 
-def test_a_field_that_passes_nothing_is_an_error_that_says_why():
+def untrained_model_and_camera():
+    """A freshly initialised invnerf-nerfacto model (pure-torch grid) and one 8x6 camera looking into its box."""
     config = invnerf_nerfacto.config.pipeline.model
     config.implementation = "torch"
     model = config.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=1, metadata={})
     c2w = torch.tensor([[[1.0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 2.5]]])
-    cameras = Cameras(camera_to_worlds=c2w, fx=8.0, fy=8.0, cx=4.0, cy=3.0, width=8, height=6)
+    return model, Cameras(camera_to_worlds=c2w, fx=8.0, fy=8.0, cx=4.0, cy=3.0, width=8, height=6)
+
+
+def test_a_field_that_passes_nothing_is_an_error_that_says_why():
+    model, cameras = untrained_model_and_camera()
     params = ExportParams(min_colour_match=0.25, min_density=1e9, pixel_stride=2)
     with pytest.raises(EmptyCloudError, match=r"empty cloud: its highest density is .* \(min_density 1000000000\.0\) and its best colour match"):
         sample_object_points(model, model, cameras, params, {BINARY_CLASS: WHITE})
 
 
 def test_one_kept_sample_gets_the_colour_it_gets_beside_others():
-    config = invnerf_nerfacto.config.pipeline.model
-    config.implementation = "torch"
-    model = config.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=1, metadata={})
-    c2w = torch.tensor([[[1.0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 2.5]]])
-    cameras = Cameras(camera_to_worlds=c2w, fx=8.0, fy=8.0, cx=4.0, cy=3.0, width=8, height=6)
+    model, cameras = untrained_model_and_camera()
     chunk = next(field_samples(model, cameras, pixel_stride=1, rays_per_chunk=48))
     appearance = appearance_of(model.field)
     both, alone = (torch.zeros(chunk.density.shape[:2], dtype=torch.bool) for _ in range(2))

@@ -20,10 +20,16 @@ def test_timing_row_reads_a_snakemake_benchmark(tmp_path: Path):
     assert timing_row(path) == {"scene": "plant", "stage": "nerf_rgb", "seconds": 512.25, "max_rss_mb": "1800.5", "rays": "", "rays_per_s": ""}
 
 
-def test_timing_row_takes_the_rays_per_second_from_the_stages_log(tmp_path: Path):
+def export_benchmark(tmp_path: Path) -> Path:
+    """A Snakemake benchmark file of a 40-s export_cloud stage."""
     path = tmp_path / "benchmarks" / "plant" / "export_cloud.tsv"
     path.parent.mkdir(parents=True)
     path.write_text("s\th:m:s\tmax_rss\tmax_vms\n40.0\t0:00:40\t900\t9000\n")
+    return path
+
+
+def test_timing_row_takes_the_rays_per_second_from_the_stages_log(tmp_path: Path):
+    path = export_benchmark(tmp_path)
     log = tmp_path / "export_cloud.log"
     log.write_text(f"12:00:00 export_cloud INFO views sampled: 35/35 (100%) after 30 s\n12:00:01 export_cloud INFO {throughput_line(96000, 8.0)}\n")
     row = timing_row(path, log)
@@ -31,9 +37,7 @@ def test_timing_row_takes_the_rays_per_second_from_the_stages_log(tmp_path: Path
 
 
 def test_a_stage_that_samples_and_then_renders_reports_both_phases_together(tmp_path: Path):
-    path = tmp_path / "benchmarks" / "plant" / "export_cloud.tsv"
-    path.parent.mkdir(parents=True)
-    path.write_text("s\th:m:s\tmax_rss\tmax_vms\n40.0\t0:00:40\t900\t9000\n")
+    path = export_benchmark(tmp_path)
     log = tmp_path / "export_cloud.log"
     log.write_text(f"12:00:01 export_cloud INFO {throughput_line(168000, 12.0)}\n12:00:09 export_cloud INFO {throughput_line(96000, 6.0)}\n")
     row = timing_row(path, log)
