@@ -27,7 +27,7 @@ FIRST_JOBS: list[tuple[str, set[str]]] = [
     ("scenes.demo.truth", {"evaluate/invnerf", "evaluate/sa3d"}),
     ("scenes.demo.preset", {"nerf_data"}),  # and the trainings
     ("scenes.demo.scale.*", {"scale"}),  # and everything in metres after it
-    ("methods", {"compare", "summary"}),
+    ("methods", {"compare"}),  # and summary, which reads compare's benchmark file for results/timings.csv
     ("demo.*", {"demo_scene"}),
     ("frames.fps", {"demo_scene"}),  # and frames: the demo's masks are drawn for the extracted frames
     ("frames.*", {"frames"}),
