@@ -31,13 +31,26 @@ from invnerf_seg.surface_selection import SurfaceSelection
 
 if TYPE_CHECKING:  # only named in hints: their import takes seconds that an evaluation reading renders need not spend
     from nerfstudio.cameras.cameras import Cameras
-    from nerfstudio.cameras.rays import RaySamples
+    from nerfstudio.cameras.rays import RayBundle, RaySamples
     from nerfstudio.fields.base_field import Field
     from nerfstudio.models.base_model import Model
 
 
 @dataclass(kw_only=True)
-class ExportParams(SurfaceSelection):
+class SearchedSelection(SurfaceSelection):
+    """Where the clouds sampled from a field's own object output (InvNeRF-Seg's colour, FruitNeRF's semantics) look.
+
+    `search_stride` 0 samples every `pixel_stride`-th pixel of every view. A
+    multiple of `pixel_stride` first samples every `search_stride`-th pixel,
+    then every `pixel_stride`-th pixel near one whose ray kept a sample (see
+    `chosen_samples`).
+    """
+
+    search_stride: int = 0
+
+
+@dataclass(kw_only=True)
+class ExportParams(SearchedSelection):
     """Thresholds of the InvNeRF-Seg export.
 
     `min_colour_match` has no default: it is the workflow's `mask_threshold`,
@@ -88,39 +101,107 @@ class FieldSamples:
     pixels: torch.Tensor  # [rays] row-major pixel index of each ray in its view
 
 
+# A method's "object" rule: its samples -> (keep [rays, samples], class colours [rays, samples, 3]).
+Choice = Callable[[FieldSamples], tuple[torch.Tensor, torch.Tensor]]
+
+
+def grid_pixels(height: int, width: int, stride: int, device) -> torch.Tensor:
+    """Row-major indices of every `stride`-th pixel of every `stride`-th row."""
+    rows = torch.arange(0, height, stride, device=device)
+    cols = torch.arange(0, width, stride, device=device)
+    return (rows[:, None] * width + cols[None, :]).reshape(-1)
+
+
+def pixels_near(hit: torch.Tensor, height: int, width: int, pixel_stride: int, search_stride: int) -> torch.Tensor:
+    """The `pixel_stride` grid's pixels within `search_stride` (either axis) of a hit pixel, less the search grid's own.
+
+    `hit` is a boolean [height * width] set on search-grid pixels whose ray
+    kept a sample. Any object edge lies between a hit search pixel and a
+    missed neighbour at most `search_stride` away, so these pixels hold every
+    ray of the object that is wider than the search spacing.
+    """
+    near = torch.nn.functional.max_pool2d(hit.view(1, 1, height, width).float(), 2 * search_stride + 1, stride=1, padding=search_stride)
+    pixels = grid_pixels(height, width, pixel_stride, hit.device)
+    rows, cols = pixels // width, pixels % width
+    on_search_grid = (rows % search_stride == 0) & (cols % search_stride == 0)
+    return pixels[near.view(-1)[pixels].bool() & ~on_search_grid]
+
+
+def view_samples(model: Model, rays: RayBundle, camera_index: int, pixels: torch.Tensor, rays_per_chunk: int):
+    """The samples along the rays of `pixels` of one view (`rays`: its flattened bundle), chunk by chunk.
+
+    The samples are those the model itself renders with (collider, then the
+    proposal sampler), so the export looks where the renderer looks.
+    """
+    chosen = rays[pixels]
+    for start in range(0, len(chosen), rays_per_chunk):
+        chunk = model.collider(chosen[start : start + rays_per_chunk])
+        ray_samples, _, _ = model.proposal_sampler(chunk, density_fns=model.density_fns)
+        outputs = model.field.forward(ray_samples)
+        yield FieldSamples(
+            ray_samples, ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas,
+            outputs.get(FieldHeadNames.SEMANTICS), camera_index, pixels[start : start + rays_per_chunk],
+        )
+
+
 @torch.no_grad()
 def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_chunk: int, progress=None, pixel_masks: list[np.ndarray] | None = None):
     """Every `pixel_stride`-th pixel's ray of every view, sampled as at render time, chunk by chunk.
 
-    The samples are those the model itself renders with (collider, then the
-    proposal sampler), so the export looks where the renderer looks.
     `pixel_masks` (one boolean [H, W] per view) keeps only those pixels' rays.
     `progress(views done, views, rays=rays sampled so far)` after each view.
     """
     model.eval()
-    device = model.device
     rays_done = 0
     if progress is not None:
         progress(0, len(cameras), rays=0)
     for camera_index in range(len(cameras)):
-        bundle = cameras.generate_rays(camera_indices=camera_index).to(device)
+        bundle = cameras.generate_rays(camera_indices=camera_index).to(model.device)
         height, width = bundle.shape
-        rows = torch.arange(0, height, pixel_stride, device=device)
-        cols = torch.arange(0, width, pixel_stride, device=device)
-        pixels = (rows[:, None] * width + cols[None, :]).reshape(-1)
+        pixels = grid_pixels(height, width, pixel_stride, model.device)
         if pixel_masks is not None:
-            chosen = torch.as_tensor(np.asarray(pixel_masks[camera_index]).reshape(-1), device=device)
+            chosen = torch.as_tensor(np.asarray(pixel_masks[camera_index]).reshape(-1), device=model.device)
             pixels = pixels[chosen[pixels]]
-        bundle = bundle.flatten()[pixels]
-        for start in range(0, len(bundle), rays_per_chunk):
-            chunk = model.collider(bundle[start : start + rays_per_chunk])
-            ray_samples, _, _ = model.proposal_sampler(chunk, density_fns=model.density_fns)
-            outputs = model.field.forward(ray_samples)
-            yield FieldSamples(
-                ray_samples, ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas,
-                outputs.get(FieldHeadNames.SEMANTICS), camera_index, pixels[start : start + rays_per_chunk],
-            )
-        rays_done += len(bundle)
+        yield from view_samples(model, bundle.flatten(), camera_index, pixels, rays_per_chunk)
+        rays_done += len(pixels)
+        if progress is not None:
+            progress(camera_index + 1, len(cameras), rays=rays_done)
+
+
+@torch.no_grad()
+def chosen_samples(model: Model, cameras: Cameras, params: SearchedSelection, choose: Choice, progress=None):
+    """(samples, keep, colours) for each chunk of every view's rays, where `choose(samples)` -> (keep, colours).
+
+    With `params.search_stride`, each view is searched first on that coarser
+    grid; then only the `pixel_stride` pixels near a ray that kept a sample
+    are sampled. Where objects fill a few percent of the frame, that is a
+    fraction of the rays for the same cloud, short of objects narrower than
+    the search spacing in a view. Without it, every `pixel_stride`-th pixel.
+    """
+    if not params.search_stride:
+        for samples in field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk, progress):
+            yield samples, *choose(samples)
+        return
+    if params.search_stride % params.pixel_stride:
+        raise ValueError(f"search_stride {params.search_stride} must be a multiple of pixel_stride {params.pixel_stride}")
+    model.eval()
+    rays_done = 0
+    if progress is not None:
+        progress(0, len(cameras), rays=0)
+    for camera_index in range(len(cameras)):
+        bundle = cameras.generate_rays(camera_indices=camera_index).to(model.device)
+        height, width = bundle.shape
+        rays = bundle.flatten()
+        searched = grid_pixels(height, width, params.search_stride, model.device)
+        hit = torch.zeros(height * width, dtype=torch.bool, device=model.device)
+        for samples in view_samples(model, rays, camera_index, searched, params.rays_per_chunk):
+            keep, colours = choose(samples)
+            hit[samples.pixels[keep.any(dim=1)]] = True
+            yield samples, keep, colours
+        near = pixels_near(hit, height, width, params.pixel_stride, params.search_stride)
+        for samples in view_samples(model, rays, camera_index, near, params.rays_per_chunk):
+            yield samples, *choose(samples)
+        rays_done += len(searched) + len(near)
         if progress is not None:
             progress(camera_index + 1, len(cameras), rays=rays_done)
 
@@ -143,17 +224,16 @@ def appearance_of(rgb_field: Field) -> Callable[[FieldSamples, torch.Tensor], to
 
 
 @torch.no_grad()
-def collect_points(samples, choose, appearance=own_appearance) -> ObjectCloud:
-    """The samples `choose` keeps (nerfstudio frame): choose(samples) -> (keep [rays, samples], class colours [rays, samples, 3]).
+def collect_points(chosen, appearance=own_appearance) -> ObjectCloud:
+    """The kept samples (nerfstudio frame) of each (samples, keep [rays, samples], class colours [rays, samples, 3]) in `chosen`.
 
     `appearance(samples, keep)` gives the kept samples' colours in the RGB model.
     """
     points, colours, appearances = [np.zeros((0, 3))], [np.zeros((0, 3))], [np.zeros((0, 3))]
-    for chunk in samples:
-        keep, chunk_colours = choose(chunk)
-        points.append(chunk.positions[keep].cpu().numpy())
-        colours.append(chunk_colours[keep].cpu().numpy())
-        appearances.append(appearance(chunk, keep).cpu().numpy() if keep.any() else np.zeros((0, 3)))
+    for samples, keep, sample_colours in chosen:
+        points.append(samples.positions[keep].cpu().numpy())
+        colours.append(sample_colours[keep].cpu().numpy())
+        appearances.append(appearance(samples, keep).cpu().numpy() if keep.any() else np.zeros((0, 3)))
     return ObjectCloud(np.concatenate(points), np.concatenate(colours), np.concatenate(appearances))
 
 
@@ -163,11 +243,12 @@ def sample_object_points(model: Model, rgb_model: Model, cameras: Cameras, param
     An empty result is an error that says how far the field is from the
     thresholds, not an empty cloud for counting to report as zero objects.
     """
-    samples = field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk, progress)
     rgb_model.eval()
-    cloud = collect_points(
-        samples, lambda chunk: (select_samples(chunk.density, chunk.rgb, chunk.deltas, params, classes), chunk.rgb), appearance_of(rgb_model.field),
-    )
+
+    def choose(samples: FieldSamples) -> tuple[torch.Tensor, torch.Tensor]:
+        return select_samples(samples.density, samples.rgb, samples.deltas, params, classes), samples.rgb
+
+    cloud = collect_points(chosen_samples(model, cameras, params, choose, progress), appearance_of(rgb_model.field))
     if not len(cloud.points):
         raise EmptyCloudError(empty_field_message(model, cameras, params, classes))
     return cloud
@@ -191,7 +272,7 @@ def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, cl
 
 
 @dataclass(kw_only=True)
-class SemanticExportParams(SurfaceSelection):
+class SemanticExportParams(SearchedSelection):
     """Thresholds of the FruitNeRF cloud: density as in the export, and the semantic head's probability."""
 
     min_probability: float = 0.5

@@ -23,13 +23,12 @@ WHITE_POINT = np.ones(3)
 
 def cloud(runs: dict[str, Path], mask_dataset: Path | None, scene: str, settings: dict, progress, report) -> tuple[ObjectCloud, LoadedRun]:
     """Dense, visible samples of its field whose semantic probability passes the threshold (nerfstudio frame), in white; its own RGB head's colours."""
-    from invnerf_seg.export import EmptyCloudError, SemanticExportParams, collect_points, field_samples, select_semantic_samples
+    from invnerf_seg.export import EmptyCloudError, SemanticExportParams, chosen_samples, collect_points, select_semantic_samples
     from invnerf_seg.nerf_model import load_published_run
 
     params = SemanticExportParams(**settings)
     run = load_published_run(runs["fruitnerf"], scene)
-    samples = field_samples(run.pipeline.model, run.train_cameras, params.pixel_stride, params.rays_per_chunk, progress)
-    found = collect_points(samples, lambda chunk: (select_semantic_samples(chunk, params), chunk.rgb))
+    found = collect_points(chosen_samples(run.pipeline.model, run.train_cameras, params, lambda samples: (select_semantic_samples(samples, params), samples.rgb), progress))
     if not len(found.points):
         raise EmptyCloudError("FruitNeRF: no dense, visible sample of the field passes the semantic probability threshold")
     report(f"FruitNeRF: {len(found.points)} samples pass the semantic probability threshold")

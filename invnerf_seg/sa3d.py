@@ -111,7 +111,7 @@ def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict,
         colours = colour_per_view[chunk.view][chunk.pixels][:, None, :].expand(*keep.shape, 3)  # the mask's class colour of the ray's pixel
         return keep, colours
 
-    found = collect_points(samples, choose)
+    found = collect_points((chunk, *choose(chunk)) for chunk in samples)
     if not len(found.points):
         raise EmptyCloudError(f"SA3D: no sample on a foreground ray passes the {params.variant} threshold of the RGB model")
     world = to_world(found.points, run.dataparser_transform, run.dataparser_scale)

@@ -14,8 +14,11 @@ from invnerf_seg.export import (
     ExportParams,
     appearance_of,
     captured_world_cloud,
+    chosen_samples,
+    collect_points,
     field_samples,
     inside_camera_ball,
+    pixels_near,
     sample_object_points,
     select_samples,
     to_world,
@@ -108,13 +111,13 @@ def test_samples_of_any_class_colour_are_kept_and_grey_is_not():
     assert keep.squeeze(-1).tolist() == [True, True, False, False]
 
 
-def untrained_model_and_camera():
-    """A freshly initialised invnerf-nerfacto model (pure-torch grid) and one 8x6 camera looking into its box."""
+def untrained_model_and_camera(width: int = 8, height: int = 6):
+    """A freshly initialised invnerf-nerfacto model (pure-torch grid) and one camera of that size looking into its box."""
     config = invnerf_nerfacto.config.pipeline.model
     config.implementation = "torch"
     model = config.setup(scene_box=SceneBox(aabb=torch.tensor([[-1.0, -1, -1], [1, 1, 1]])), num_train_data=1, metadata={})
     c2w = torch.tensor([[[1.0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 2.5]]])
-    return model, Cameras(camera_to_worlds=c2w, fx=8.0, fy=8.0, cx=4.0, cy=3.0, width=8, height=6)
+    return model, Cameras(camera_to_worlds=c2w, fx=float(width), fy=float(width), cx=width / 2, cy=height / 2, width=width, height=height)
 
 
 def test_a_field_that_passes_nothing_is_an_error_that_says_why():
@@ -134,3 +137,44 @@ def test_one_kept_sample_gets_the_colour_it_gets_beside_others():
         colours, colour = appearance(chunk, both), appearance(chunk, alone)
     assert colour.shape == (1, 3)
     assert torch.allclose(colour[0], colours[1], atol=1e-5)
+
+
+def test_the_search_looks_near_hits_on_the_fine_grid_only():
+    hit = torch.zeros(12 * 12, dtype=torch.bool)
+    hit[4 * 12 + 4] = True
+    rows, cols = np.divmod(pixels_near(hit, 12, 12, pixel_stride=2, search_stride=4).numpy(), 12)
+    found = set(zip(rows.tolist(), cols.tolist()))
+    expected = {(r, c) for r in range(0, 9, 2) for c in range(0, 9, 2) if not (r % 4 == 0 and c % 4 == 0)}
+    assert found == expected
+
+
+def pixel_points(model, cameras, search_stride: int, object_pixels: set[int]) -> list[tuple[int, int]]:
+    """(view, pixel) of each ray whose first sample the export keeps when "object" is the pixels in `object_pixels`."""
+
+    def choose(samples):
+        keep = torch.zeros(samples.density.shape[:2], dtype=torch.bool)
+        keep[:, 0] = torch.tensor([int(pixel) in object_pixels for pixel in samples.pixels])
+        return keep, samples.rgb
+
+    params = ExportParams(min_colour_match=0.5, pixel_stride=2, search_stride=search_stride, rays_per_chunk=40)
+    chosen = [(samples.view, int(pixel)) for samples, keep, _ in chosen_samples(model, cameras, params, choose) for pixel in samples.pixels[keep.any(dim=1)]]
+    cloud = collect_points(chosen_samples(model, cameras, params, choose))
+    assert len(cloud.points) == len(chosen)
+    return sorted(chosen)
+
+
+def test_the_searched_export_finds_every_ray_of_an_object_wider_than_the_search_spacing():
+    model, cameras = untrained_model_and_camera(width=24, height=16)
+    disc = {row * 24 + col for row in range(16) for col in range(24) if (row - 7) ** 2 + (col - 13) ** 2 <= 3.5**2}
+    every_ray = pixel_points(model, cameras, 0, disc)
+    assert len(every_ray) > 8 and pixel_points(model, cameras, 4, disc) == every_ray
+    # A one-pixel object between the search grid's pixels is what the search gives up; the plain grid keeps it.
+    speck = {6 * 24 + 6}
+    assert pixel_points(model, cameras, 0, speck) == [(0, 6 * 24 + 6)] and pixel_points(model, cameras, 4, speck) == []
+
+
+def test_a_search_stride_off_the_pixel_grid_is_refused():
+    model, cameras = untrained_model_and_camera()
+    params = ExportParams(min_colour_match=0.5, pixel_stride=2, search_stride=3)
+    with pytest.raises(ValueError, match="search_stride 3 must be a multiple of pixel_stride 2"):
+        next(chosen_samples(model, cameras, params, lambda samples: (None, None)))
