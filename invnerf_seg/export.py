@@ -16,7 +16,7 @@ input's world frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ from invnerf_seg.surface_selection import SurfaceSelection
 
 if TYPE_CHECKING:  # only named in hints: their import takes seconds that an evaluation reading renders need not spend
     from nerfstudio.cameras.cameras import Cameras
-    from nerfstudio.cameras.rays import RayBundle, RaySamples
+    from nerfstudio.cameras.rays import RaySamples
     from nerfstudio.fields.base_field import Field
     from nerfstudio.models.base_model import Model
 
@@ -103,6 +103,9 @@ class FieldSamples:
 
 # A method's "object" rule: its samples -> (keep [rays, samples], class colours [rays, samples, 3]).
 Choice = Callable[[FieldSamples], tuple[torch.Tensor, torch.Tensor]]
+# Which pixels of a view to sample: (view index, height, width, device) -> row-major pixel index sets, one after
+# another; each set is asked for once the samples of the sets before it have been used.
+PixelSets = Callable[[int, int, int, torch.device], Iterator[torch.Tensor]]
 
 
 def grid_pixels(height: int, width: int, stride: int, device) -> torch.Tensor:
@@ -110,6 +113,18 @@ def grid_pixels(height: int, width: int, stride: int, device) -> torch.Tensor:
     rows = torch.arange(0, height, stride, device=device)
     cols = torch.arange(0, width, stride, device=device)
     return (rows[:, None] * width + cols[None, :]).reshape(-1)
+
+
+def every_nth_pixel(pixel_stride: int, pixel_masks: list[np.ndarray] | None = None) -> PixelSets:
+    """Every `pixel_stride`-th pixel of a view; with `pixel_masks` (one boolean [H, W] per view), only those inside its mask."""
+
+    def pixel_sets(view: int, height: int, width: int, device: torch.device) -> Iterator[torch.Tensor]:
+        pixels = grid_pixels(height, width, pixel_stride, device)
+        if pixel_masks is not None:
+            pixels = pixels[torch.as_tensor(np.asarray(pixel_masks[view]).reshape(-1), device=device)[pixels]]
+        yield pixels
+
+    return pixel_sets
 
 
 def pixels_near(hit: torch.Tensor, height: int, width: int, pixel_stride: int, search_stride: int) -> torch.Tensor:
@@ -127,48 +142,36 @@ def pixels_near(hit: torch.Tensor, height: int, width: int, pixel_stride: int, s
     return pixels[near.view(-1)[pixels].bool() & ~on_search_grid]
 
 
-def view_samples(model: Model, rays: RayBundle, camera_index: int, pixels: torch.Tensor, rays_per_chunk: int):
-    """The samples along the rays of `pixels` of one view (`rays`: its flattened bundle), chunk by chunk.
+@torch.no_grad()
+def field_samples(model: Model, cameras: Cameras, pixel_sets: PixelSets, rays_per_chunk: int, progress=None):
+    """The rays of every view's `pixel_sets`, sampled as at render time, chunk by chunk.
 
     The samples are those the model itself renders with (collider, then the
     proposal sampler), so the export looks where the renderer looks.
-    """
-    chosen = rays[pixels]
-    for start in range(0, len(chosen), rays_per_chunk):
-        chunk = model.collider(chosen[start : start + rays_per_chunk])
-        ray_samples, _, _ = model.proposal_sampler(chunk, density_fns=model.density_fns)
-        outputs = model.field.forward(ray_samples)
-        yield FieldSamples(
-            ray_samples, ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas,
-            outputs.get(FieldHeadNames.SEMANTICS), camera_index, pixels[start : start + rays_per_chunk],
-        )
-
-
-@torch.no_grad()
-def field_samples(model: Model, cameras: Cameras, pixel_stride: int, rays_per_chunk: int, progress=None, pixel_masks: list[np.ndarray] | None = None):
-    """Every `pixel_stride`-th pixel's ray of every view, sampled as at render time, chunk by chunk.
-
-    `pixel_masks` (one boolean [H, W] per view) keeps only those pixels' rays.
     `progress(views done, views, rays=rays sampled so far)` after each view.
     """
     model.eval()
     rays_done = 0
     if progress is not None:
         progress(0, len(cameras), rays=0)
-    for camera_index in range(len(cameras)):
-        bundle = cameras.generate_rays(camera_indices=camera_index).to(model.device)
+    for view in range(len(cameras)):
+        bundle = cameras.generate_rays(camera_indices=view).to(model.device)
         height, width = bundle.shape
-        pixels = grid_pixels(height, width, pixel_stride, model.device)
-        if pixel_masks is not None:
-            chosen = torch.as_tensor(np.asarray(pixel_masks[camera_index]).reshape(-1), device=model.device)
-            pixels = pixels[chosen[pixels]]
-        yield from view_samples(model, bundle.flatten(), camera_index, pixels, rays_per_chunk)
-        rays_done += len(pixels)
+        rays = bundle.flatten()
+        for pixels in pixel_sets(view, height, width, model.device):
+            for start in range(0, len(pixels), rays_per_chunk):
+                chunk = model.collider(rays[pixels[start : start + rays_per_chunk]])
+                ray_samples, _, _ = model.proposal_sampler(chunk, density_fns=model.density_fns)
+                outputs = model.field.forward(ray_samples)
+                yield FieldSamples(
+                    ray_samples, ray_samples.frustums.get_positions(), outputs[FieldHeadNames.DENSITY], outputs[FieldHeadNames.RGB], ray_samples.deltas,
+                    outputs.get(FieldHeadNames.SEMANTICS), view, pixels[start : start + rays_per_chunk],
+                )
+            rays_done += len(pixels)
         if progress is not None:
-            progress(camera_index + 1, len(cameras), rays=rays_done)
+            progress(view + 1, len(cameras), rays=rays_done)
 
 
-@torch.no_grad()
 def chosen_samples(model: Model, cameras: Cameras, params: SearchedSelection, choose: Choice, progress=None):
     """(samples, keep, colours) for each chunk of every view's rays, where `choose(samples)` -> (keep, colours).
 
@@ -178,32 +181,22 @@ def chosen_samples(model: Model, cameras: Cameras, params: SearchedSelection, ch
     fraction of the rays for the same cloud, short of objects narrower than
     the search spacing in a view. Without it, every `pixel_stride`-th pixel.
     """
-    if not params.search_stride:
-        for samples in field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk, progress):
-            yield samples, *choose(samples)
-        return
     if params.search_stride % params.pixel_stride:
         raise ValueError(f"search_stride {params.search_stride} must be a multiple of pixel_stride {params.pixel_stride}")
-    model.eval()
-    rays_done = 0
-    if progress is not None:
-        progress(0, len(cameras), rays=0)
-    for camera_index in range(len(cameras)):
-        bundle = cameras.generate_rays(camera_indices=camera_index).to(model.device)
-        height, width = bundle.shape
-        rays = bundle.flatten()
-        searched = grid_pixels(height, width, params.search_stride, model.device)
-        hit = torch.zeros(height * width, dtype=torch.bool, device=model.device)
-        for samples in view_samples(model, rays, camera_index, searched, params.rays_per_chunk):
-            keep, colours = choose(samples)
+    hit = torch.zeros(0, dtype=torch.bool)  # the view being searched: its search-grid pixels whose ray kept a sample
+
+    def searched(view: int, height: int, width: int, device: torch.device) -> Iterator[torch.Tensor]:
+        nonlocal hit
+        hit = torch.zeros(height * width, dtype=torch.bool, device=device)
+        yield grid_pixels(height, width, params.search_stride, device)
+        yield pixels_near(hit, height, width, params.pixel_stride, params.search_stride)
+
+    pixel_sets = searched if params.search_stride else every_nth_pixel(params.pixel_stride)
+    for samples in field_samples(model, cameras, pixel_sets, params.rays_per_chunk, progress):
+        keep, colours = choose(samples)
+        if params.search_stride:
             hit[samples.pixels[keep.any(dim=1)]] = True
-            yield samples, keep, colours
-        near = pixels_near(hit, height, width, params.pixel_stride, params.search_stride)
-        for samples in view_samples(model, rays, camera_index, near, params.rays_per_chunk):
-            yield samples, *choose(samples)
-        rays_done += len(searched) + len(near)
-        if progress is not None:
-            progress(camera_index + 1, len(cameras), rays=rays_done)
+        yield samples, keep, colours
 
 
 def own_appearance(chunk: FieldSamples, keep: torch.Tensor) -> torch.Tensor:
@@ -257,7 +250,7 @@ def sample_object_points(model: Model, rgb_model: Model, cameras: Cameras, param
 def empty_field_message(model: Model, cameras: Cameras, params: ExportParams, classes: dict) -> str:
     """Why no sample passed: the field's highest density and best colour match, against the thresholds."""
     best_density, best_match = 0.0, 0.0
-    for samples in field_samples(model, cameras, params.pixel_stride, params.rays_per_chunk):
+    for samples in field_samples(model, cameras, every_nth_pixel(params.pixel_stride), params.rays_per_chunk):
         best_density = max(best_density, float(samples.density.max()))
         best_match = max(best_match, float(class_scores(samples.rgb, classes).max()))
     return (

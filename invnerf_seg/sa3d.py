@@ -96,7 +96,7 @@ def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict,
     """
     import torch
 
-    from invnerf_seg.export import EmptyCloudError, collect_points, field_samples
+    from invnerf_seg.export import EmptyCloudError, collect_points, every_nth_pixel, field_samples
     from invnerf_seg.nerf_model import load_run
 
     params = SA3DParams(**settings)
@@ -104,7 +104,7 @@ def cloud(runs: dict[str, Path], mask_dataset: Path, scene: str, settings: dict,
     mask_images = [np.asarray(read_image(mask_dataset / "images" / path.name)) for path in run.train_image_paths]
     colour_per_view = [torch.as_tensor(image.reshape(-1, 3), dtype=torch.float32, device=run.pipeline.device) for image in mask_images]
     masks = [is_object(image) for image in mask_images]
-    samples = field_samples(run.pipeline.model, run.train_cameras, params.pixel_stride, params.rays_per_chunk, progress, pixel_masks=masks)
+    samples = field_samples(run.pipeline.model, run.train_cameras, every_nth_pixel(params.pixel_stride, masks), params.rays_per_chunk, progress)
 
     def choose(chunk):
         keep = candidate_samples(chunk.density, chunk.deltas, params)

@@ -16,6 +16,7 @@ from invnerf_seg.export import (
     captured_world_cloud,
     chosen_samples,
     collect_points,
+    every_nth_pixel,
     field_samples,
     inside_camera_ball,
     pixels_near,
@@ -129,7 +130,7 @@ def test_a_field_that_passes_nothing_is_an_error_that_says_why():
 
 def test_one_kept_sample_gets_the_colour_it_gets_beside_others():
     model, cameras = untrained_model_and_camera()
-    chunk = next(field_samples(model, cameras, pixel_stride=1, rays_per_chunk=48))
+    chunk = next(field_samples(model, cameras, every_nth_pixel(1), rays_per_chunk=48))
     appearance = appearance_of(model.field)
     both, alone = (torch.zeros(chunk.density.shape[:2], dtype=torch.bool) for _ in range(2))
     both[3, 5] = both[7, 2] = alone[7, 2] = True

@@ -23,7 +23,7 @@ import yaml
 
 from invnerf_seg.cameras import to_world
 from invnerf_seg.evaluation import truth_alignment
-from invnerf_seg.export import field_samples
+from invnerf_seg.export import every_nth_pixel, field_samples
 from invnerf_seg.nerf_model import load_run_config, run_dir
 from invnerf_seg.surface_selection import transmittance
 
@@ -41,7 +41,7 @@ def visible_samples(config_path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """
     run = load_run_config(config_path)
     positions, densities, whiteness = [], [], []
-    for samples in field_samples(run.pipeline.model, run.train_cameras, pixel_stride=2, rays_per_chunk=4096):
+    for samples in field_samples(run.pipeline.model, run.train_cameras, every_nth_pixel(2), rays_per_chunk=4096):
         visible = (transmittance(samples.density, samples.deltas) > MIN_TRANSMITTANCE) & (samples.density.squeeze(-1) > min(DENSITIES))
         positions.append(samples.positions[visible].cpu().numpy())
         densities.append(samples.density.squeeze(-1)[visible].cpu().numpy())
