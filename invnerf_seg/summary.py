@@ -8,7 +8,9 @@ from pathlib import Path
 
 from invnerf_seg.step import THROUGHPUT
 
-SUMMARY_COLUMNS = ["scene", "method", "count_predicted", "count_true", "count_error", "f1", "iou_mean", "iou_one_class_mean", "psnr_mean", "held_out_views"]
+SUMMARY_COLUMNS = [
+    "scene", "method", "count_predicted", "count_true", "count_error", "f1", "iou_mean", "iou_one_class_mean", "psnr_mean", "held_out_views", "warning",
+]
 TIMING_COLUMNS = ["scene", "stage", "seconds", "max_rss_mb", "rays", "rays_per_s"]
 THROUGHPUT_PATTERN = re.compile(rf"{re.escape(THROUGHPUT)} (\d+) rays in ([0-9.]+) s")
 

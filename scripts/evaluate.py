@@ -39,10 +39,13 @@ def main(snakemake) -> None:
         "lpips": None,  # not evaluated: LPIPS needs AlexNet weights, which the workflow never downloads
         **evaluation.count_report(count, truth, transforms, same_world=snakemake.params.posed),
     }
+    metrics["warning"] = evaluation.unlearnt_warning(method.name, metrics)
     Path(snakemake.output.metrics).write_text(json.dumps(metrics, indent=2))
     iou = "n/a" if metrics["iou_mean"] is None else f"{metrics['iou_mean']:.3f}"
     logger.info("%s: PSNR %.2f dB, IoU %s (one class %.3f) over %d held-out views; count %s / %s", method.name, metrics["psnr_mean"], iou,
                 metrics["iou_one_class_mean"], metrics["held_out_views"], metrics["count_predicted"], metrics.get("count_true", "?"))
+    if metrics["warning"]:
+        logger.warning(metrics["warning"])
 
 
 if __name__ == "__main__":

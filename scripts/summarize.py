@@ -23,6 +23,8 @@ def main(snakemake) -> None:
             "%s %s: %s / %s objects, IoU %s, one-class IoU %.3f, PSNR %.2f dB", row["scene"], row["method"], row["count_predicted"],
             row["count_true"] or "?", row["iou_mean"] if row["iou_mean"] == "" else f"{row['iou_mean']:.3f}", row["iou_one_class_mean"], row["psnr_mean"],
         )
+        if row["warning"]:
+            logger.warning("%s: %s", row["scene"], row["warning"])
     for scene in dict.fromkeys(row["scene"] for row in timings):
         stages = [timing for timing in timings if timing["scene"] == scene]
         logger.info("%s: %s; total %.0f s", scene, ", ".join(f"{t['stage']} {t['seconds']:.0f} s" for t in stages), sum(t["seconds"] for t in stages))

@@ -10,7 +10,7 @@ from invnerf_seg.summary import stage_profile, summary_row, time_outside_trainin
 
 def test_summary_row_takes_f1_from_matching():
     row = summary_row({"scene": "demo", "count_predicted": 9, "count_true": 10, "matching": {"f1": 0.9}, "iou_mean": 0.8})
-    assert (row["scene"], row["count_predicted"], row["f1"], row["psnr_mean"]) == ("demo", 9, 0.9, "")
+    assert (row["scene"], row["count_predicted"], row["f1"], row["psnr_mean"], row["warning"]) == ("demo", 9, 0.9, "", "")
 
 
 def test_timing_row_reads_a_snakemake_benchmark(tmp_path: Path):
