@@ -82,6 +82,11 @@ SCENES = {
         "demo": {"seed": 37, "n_fruits": 3, "mask_values": "instance", "orbit_radius": 0.9, "orbit_centre": "fruits", "video_fps": 30},
         "masks": {"encoding": "instance", "multiclass": True}, "preset": "cpu_small_objects",
     },
+    # A fresh seed of it, so that the preset is tried on a close-up it was not chosen on.
+    "classes3_closeup_seed81": {
+        "demo": {"seed": 81, "n_fruits": 3, "mask_values": "instance", "orbit_radius": 0.9, "orbit_centre": "fruits", "video_fps": 30},
+        "masks": {"encoding": "instance", "multiclass": True}, "preset": "cpu_small_objects",
+    },
 }
 # Snakemake benchmark names: the stages every method shares, then each method's own.
 SHARED_STAGES = ["demo_scene", "frames", "poses", "scale", *SHARED_MODEL_STAGES]
