@@ -148,10 +148,8 @@ def unlearnt_warning(method: str, metrics: dict) -> str | None:
     iou_mean = metrics["iou_one_class_mean"]
     if iou_mean >= LEARNT_MIN_IOU:
         return None
-    match = metrics.get("object_colour_match")
-    colour = f", its object pixels at colour match {match:.2f}" if match is not None and method == "invnerf" else ""
     return (
-        f"{method} did not learn the masks: its held-out masks overlap the given ones by IoU {iou_mean:.2f} (under {LEARNT_MIN_IOU}){colour}, "
+        f"{method} did not learn the masks: its held-out masks overlap the given ones by IoU {iou_mean:.2f} (under {LEARNT_MIN_IOU}), "
         "so its cloud and count are not to be trusted. Look at its eval/masks.png, the RGB model's held-out views and analysis/training_curves.png: "
         "objects under about 3% of each frame need the cpu_small_objects preset, and objects a few pixels across can be missing "
         "from the RGB model itself (film closer, or keep more of the frame's width) (docs/small_objects.md)"
